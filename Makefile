@@ -1,0 +1,31 @@
+# Two commands do everything on a fresh machine: `make run` and `make test` (see README.md).
+.PHONY: run test setup train lint evaluate bench clean
+
+VENV_BIN := .venv/bin
+
+setup:
+	@bash scripts/setup.sh
+
+train: setup
+	@$(VENV_BIN)/helpline nlu train
+
+run: train
+	@$(VENV_BIN)/helpline run
+
+# pytest starts the real Rasa server itself (tests/conftest.py) and stops it at the end.
+test: train
+	$(VENV_BIN)/ruff check .
+	$(VENV_BIN)/pytest
+
+lint: setup
+	$(VENV_BIN)/ruff check .
+	$(VENV_BIN)/ruff format --check .
+
+evaluate: setup
+	$(VENV_BIN)/helpline nlu evaluate
+
+bench: train
+	$(VENV_BIN)/python bench/nlu_parse.py
+
+clean:
+	rm -rf nlu/models var .pytest_cache .ruff_cache

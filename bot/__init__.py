@@ -1,0 +1,1 @@
+"""The conversation side of the helpline: engine, channels (Telegram, console) and the CLI."""

@@ -1,0 +1,152 @@
+"""`helpline` command line: `run`, `nlu train|serve|evaluate|parse` (more come with the issues)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bot.settings import get_settings
+from nlu import NLUClient, NLUUnavailable, rasa
+
+
+def _rasa_port() -> tuple[str, int]:
+    url = urlsplit(get_settings().rasa_url)
+    return url.hostname or "127.0.0.1", url.port or 5005
+
+
+def cmd_nlu_train(args: argparse.Namespace) -> int:
+    model, seconds = rasa.train(force=args.force)
+    if seconds is None:
+        print(f"NLU model up to date: {model.relative_to(rasa.ROOT)}")
+    else:
+        print(f"NLU model trained in {seconds:.1f} s: {model.relative_to(rasa.ROOT)}")
+    return 0
+
+
+def cmd_nlu_serve(args: argparse.Namespace) -> int:
+    host, port = _rasa_port()
+    server = rasa.RasaServer(rasa.model_path(), host=host, port=args.port or port)
+
+    def stop(signum: int, _frame: object) -> None:
+        # Only unwind here: stopping Rasa from inside the handler would re-enter Popen.wait().
+        print(f"\nstopping the NLU server ({signal.Signals(signum).name})", file=sys.stderr)
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        server.start()
+        seconds = server.wait_ready()
+        print(
+            f"NLU server ready on {server.url} after {seconds:.1f} s (Ctrl-C stops it)", flush=True
+        )
+        return server.wait()
+    finally:
+        server.stop()
+
+
+def cmd_nlu_evaluate(args: argparse.Namespace) -> int:
+    from nlu.evaluate import evaluate
+
+    configs = [Path(c) for c in args.configs] if args.configs else None
+    summary = evaluate(configs=configs, folds=args.folds)
+    print(f"report written to {summary.relative_to(rasa.ROOT)}")
+    return 0
+
+
+async def _parse(texts: Sequence[str] | None) -> int:
+    settings = get_settings()
+    async with NLUClient(settings.rasa_url, timeout=settings.nlu_timeout) as client:
+
+        async def show(text: str) -> None:
+            try:
+                result = await client.parse(text)
+            except NLUUnavailable as exc:
+                print(f"NLU unavailable: {exc}", file=sys.stderr)
+                return
+            ranking = ", ".join(f"{s.name} {s.confidence:.2f}" for s in result.ranking[:3])
+            print(json.dumps({"intent": result.intent, "confidence": round(result.confidence, 3)}))
+            print(f"  top: {ranking}")
+
+        if texts:
+            await show(" ".join(texts))
+            return 0
+        print("Type a patient message (empty line or Ctrl-D to quit).")
+        loop = asyncio.get_running_loop()
+        while True:
+            line = await loop.run_in_executor(None, sys.stdin.readline)
+            if not line.strip():
+                return 0
+            await show(line.strip())
+
+
+def cmd_nlu_parse(args: argparse.Namespace) -> int:
+    return asyncio.run(_parse(args.text))
+
+
+def cmd_run(_args: argparse.Namespace) -> int:
+    """What `make run` starts: the NLU server, then the console (the Telegram bot comes later)."""
+    settings = get_settings()
+    host, port = _rasa_port()
+    server = rasa.RasaServer(rasa.model_path(), host=host, port=port)
+    if server.is_ready():
+        print(f"using the NLU server already running on {server.url}")
+        return _console()
+    print(f"starting the NLU server on {server.url} (about 20 s)...", flush=True)
+    with server:
+        if settings.telegram_bot_token is not None:
+            print("TELEGRAM_BOT_TOKEN is set, but the Telegram bot is not built yet: console mode.")
+        return _console()
+
+
+def _console() -> int:
+    try:
+        return asyncio.run(_parse(None))
+    except KeyboardInterrupt:
+        return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="helpline", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    nlu = commands.add_parser("nlu", help="the Rasa NLU model: train, serve, evaluate, parse")
+    nlu_commands = nlu.add_subparsers(dest="nlu_command", required=True)
+
+    train = nlu_commands.add_parser("train", help="train the model if data or config changed")
+    train.add_argument("--force", action="store_true", help="train even when up to date")
+    train.set_defaults(func=cmd_nlu_train)
+
+    serve = nlu_commands.add_parser("serve", help="run the Rasa server on 127.0.0.1 (RASA_URL)")
+    serve.add_argument("--port", type=int, help="override the port of RASA_URL")
+    serve.set_defaults(func=cmd_nlu_serve)
+
+    evaluate = nlu_commands.add_parser("evaluate", help="k-fold cross-validation report")
+    evaluate.add_argument("--folds", type=int, default=5)
+    evaluate.add_argument(
+        "configs", nargs="*", help="pipeline configs (default: config.yml and Rasa's default)"
+    )
+    evaluate.set_defaults(func=cmd_nlu_evaluate)
+
+    parse = nlu_commands.add_parser("parse", help="classify TEXT, or read lines from stdin")
+    parse.add_argument("text", nargs="*")
+    parse.set_defaults(func=cmd_nlu_parse)
+
+    run = commands.add_parser("run", help="start the NLU server and the helpline (console for now)")
+    run.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,22 @@
+"""Typed settings, read once from the environment (and an optional `.env` file)."""
+
+from functools import lru_cache
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    rasa_url: str = "http://127.0.0.1:5005"
+    nlu_timeout: float = 2.0
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_url: str | None = None
+    helpline_agents_chat_id: int | None = None
+    database_url: str = "sqlite+aiosqlite:///var/helpline.db"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
