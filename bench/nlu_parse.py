@@ -14,7 +14,8 @@ import socket
 import statistics
 import time
 
-from nlu import NLUClient, rasa
+from nlu import rasa
+from nlu.client import NLUClient
 from nlu.dataset import load_examples
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bot.settings import get_settings
-from nlu import NLUClient, NLUUnavailable, rasa
+from nlu import rasa
+from nlu.client import NLUClient, NLUUnavailable
 
 
 def _rasa_port() -> tuple[str, int]:

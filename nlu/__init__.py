@@ -1,5 +1,4 @@
-"""Rasa side of the helpline: training data, pipeline configs, the async client of the server."""
+"""Rasa side of the helpline: training data, pipeline configs, the async client of the server.
 
-from nlu.client import IntentScore, NLUClient, NLUUnavailable, ParseResult
-
-__all__ = ["IntentScore", "NLUClient", "NLUUnavailable", "ParseResult"]
+Kept import-free: `nlu.components` is imported by Rasa itself inside `.venv-rasa` (Python 3.10).
+"""

@@ -38,6 +38,8 @@ def rasa_env() -> dict[str, str]:
         PYTHONWARNINGS="ignore",
         # Rasa logs the parsed text at DEBUG: force INFO so patient text never reaches its logs.
         LOG_LEVEL="INFO",
+        # lets Rasa import our custom components (nlu.components.*) by module path
+        PYTHONPATH=str(ROOT),
     )
     return env
 

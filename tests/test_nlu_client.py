@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp import web
 
-from nlu import NLUClient, NLUUnavailable
+from nlu.client import NLUClient, NLUUnavailable
 from nlu.dataset import load_examples, normalize
 from tests.conftest import free_port
 

@@ -1,0 +1,1 @@
+"""Storage: what the helpline keeps, and the redaction that runs before anything is kept."""
