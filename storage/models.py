@@ -1,0 +1,57 @@
+"""What the helpline stores. Patient text is stored only after `storage.redaction.redact`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    """Naive UTC: the same on SQLite (which has no time zones) and PostgreSQL."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON}
+
+
+class Patient(Base):
+    """A person writing to the helpline, known by a pseudonym; the chat id is only for replying."""
+
+    __tablename__ = "patients"
+    __table_args__ = (UniqueConstraint("channel", "chat_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pseudonym: Mapped[str] = mapped_column(String(16), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str | None] = mapped_column(String(8))
+    client_language: Mapped[str | None] = mapped_column(String(8))
+    consent_improve: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # small conversation state the engine keeps between turns (pending question, fallback rounds)
+    state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="patient", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = (Index("ix_messages_patient_created", "patient_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    direction: Mapped[str] = mapped_column(String(3))  # "in" (patient) or "out" (bot)
+    kind: Mapped[str] = mapped_column(String(16), default="text")  # text, button, command, ...
+    text: Mapped[str] = mapped_column(default="")  # redacted
+    intent: Mapped[str | None] = mapped_column(String(64))
+    confidence: Mapped[float | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    patient: Mapped[Patient] = relationship(back_populates="messages")

@@ -1,0 +1,83 @@
+"""Queries behind names the engine understands. Every text written here is redacted first."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Message, Patient, utcnow
+from storage.redaction import redact
+
+PSEUDONYM_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on the phone
+
+
+def new_pseudonym() -> str:
+    return "P-" + "".join(secrets.choice(PSEUDONYM_ALPHABET) for _ in range(8))
+
+
+class PatientRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def find(self, channel: str, chat_id: str) -> Patient | None:
+        return await self.session.scalar(
+            select(Patient).where(Patient.channel == channel, Patient.chat_id == chat_id)
+        )
+
+    async def get_or_create(
+        self, channel: str, chat_id: str, client_language: str | None = None
+    ) -> tuple[Patient, bool]:
+        """The patient for this chat, and whether they are new. Touches last_seen_at."""
+        patient = await self.find(channel, chat_id)
+        created = patient is None
+        if patient is None:
+            patient = Patient(pseudonym=new_pseudonym(), channel=channel, chat_id=chat_id, state={})
+            self.session.add(patient)
+        patient.client_language = client_language or patient.client_language
+        patient.last_seen_at = utcnow()
+        await self.session.flush()
+        return patient, created
+
+    async def delete(self, patient: Patient) -> int:
+        """Erase the patient and everything stored about them; returns the messages removed."""
+        removed = await self.session.execute(
+            delete(Message).where(Message.patient_id == patient.id)
+        )
+        await self.session.delete(patient)
+        await self.session.flush()
+        return int(removed.rowcount or 0)  # type: ignore[attr-defined]
+
+
+class MessageRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(
+        self,
+        patient: Patient,
+        direction: str,
+        text: str,
+        *,
+        kind: str = "text",
+        intent: str | None = None,
+        confidence: float | None = None,
+    ) -> Message:
+        message = Message(
+            patient_id=patient.id,
+            direction=direction,
+            kind=kind,
+            text=redact(text),
+            intent=intent,
+            confidence=confidence,
+        )
+        self.session.add(message)
+        await self.session.flush()
+        return message
+
+    async def for_patient(self, patient: Patient) -> list[Message]:
+        rows = await self.session.scalars(
+            select(Message).where(Message.patient_id == patient.id).order_by(Message.id)
+        )
+        return list(rows)
