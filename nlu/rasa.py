@@ -51,6 +51,17 @@ def rasa_command(*args: str) -> list[str]:
     return [str(rasa), *args]
 
 
+def fallback_threshold(config: Path = CONFIG) -> float:
+    """The FallbackClassifier threshold of the config: the engine uses the same bar."""
+    import yaml
+
+    pipeline = yaml.safe_load(config.read_text(encoding="utf-8")).get("pipeline", [])
+    for component in pipeline:
+        if component.get("name") == "FallbackClassifier":
+            return float(component.get("threshold", 0.3))
+    return 0.0
+
+
 def data_files() -> list[Path]:
     return sorted(p for p in DATA_DIR.rglob("*.yml") if p.is_file())
 

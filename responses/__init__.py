@@ -36,6 +36,11 @@ class Answer:
 @dataclass(frozen=True)
 class Catalogue:
     answers: dict[tuple[str, str], Answer]
+    phrases: dict[str, dict[str, str]]  # language -> key -> text, from <lang>/_ui.yml
+
+    def phrase(self, key: str, language: str, **values: str) -> str:
+        text = self.phrases[language][key]
+        return text.format(**values) if values else text
 
     def answer(self, intent: str, language: str) -> Answer:
         return self.answers[(intent, language)]
@@ -86,7 +91,9 @@ def validate(answer: Answer, path: Path, intents: set[str]) -> list[str]:
 def load_catalogue(intents: list[str], directory: Path = RESPONSES_DIR) -> Catalogue:
     """Load and check every answer; raises ContentError listing every problem found."""
     known = set(intents)
-    answers, problems = {}, []
+    answers: dict[tuple[str, str], Answer] = {}
+    phrases: dict[str, dict[str, str]] = {}
+    problems: list[str] = []
     for language in LANGUAGES:
         for intent in intents:
             path = directory / language / f"{intent}.md"
@@ -98,6 +105,11 @@ def load_catalogue(intents: list[str], directory: Path = RESPONSES_DIR) -> Catal
             answers[(intent, language)] = answer
         extra = {p.stem for p in (directory / language).glob("*.md")} - known
         problems += [f"{directory / language / name}.md: not an intent" for name in sorted(extra)]
+        ui = directory / language / "_ui.yml"
+        phrases[language] = yaml.safe_load(ui.read_text(encoding="utf-8")) if ui.exists() else {}
+    keys = {language: set(texts) for language, texts in phrases.items()}
+    if len({frozenset(k) for k in keys.values()}) > 1 or not all(keys.values()):
+        problems.append(f"_ui.yml files must exist and have the same keys: {keys}")
     if problems:
         raise ContentError("\n".join(problems))
-    return Catalogue(answers)
+    return Catalogue(answers, phrases)

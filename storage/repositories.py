@@ -76,6 +76,13 @@ class MessageRepository:
         await self.session.flush()
         return message
 
+    async def add_reply(self, patient: Patient, text: str, *, intent: str | None = None) -> Message:
+        """What the bot said: our own text (it never echoes the patient), so kept as is."""
+        message = Message(patient_id=patient.id, direction="out", text=text, intent=intent)
+        self.session.add(message)
+        await self.session.flush()
+        return message
+
     async def for_patient(self, patient: Patient) -> list[Message]:
         rows = await self.session.scalars(
             select(Message).where(Message.patient_id == patient.id).order_by(Message.id)

@@ -44,12 +44,22 @@ def test_every_intent_has_an_answer_in_both_languages(catalogue) -> None:
     assert {(i, lang) for i in intents_contract() for lang in LANGUAGES} == set(catalogue.answers)
 
 
+def all_texts(catalogue) -> list[tuple[str, str, str]]:
+    texts = [(a.intent, a.language, f"{a.title} {a.text}") for a in catalogue.answers.values()]
+    texts += [
+        (key, language, text)
+        for language, phrases in catalogue.phrases.items()
+        for key, text in phrases.items()
+    ]
+    return texts
+
+
 def test_every_phone_number_in_the_answers_is_in_domain_facts(catalogue, facts: str) -> None:
     known = numbers_in(facts)
     unknown = {
-        (a.intent, a.language, n)
-        for a in catalogue.answers.values()
-        for n in numbers_in(a.text + " " + a.title)
+        (name, language, n)
+        for name, language, text in all_texts(catalogue)
+        for n in numbers_in(text)
         if len(n) >= 2 and n not in known
     }
     assert unknown == set()
@@ -86,6 +96,7 @@ def test_a_broken_edit_fails_loudly(tmp_path: Path) -> None:
             (tmp_path / language / f"{intent}.md").write_text(
                 f"---\nintent: {intent}\ntitle: T\nbuttons: [help, nowhere]\nsources: []\n---\nHi\n"
             )
+        (tmp_path / language / "_ui.yml").write_text("menu: Menu\n")
     with pytest.raises(ContentError) as error:
         load_catalogue(["greet", "help", "thanks"], tmp_path)
     message = str(error.value)

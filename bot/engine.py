@@ -1,0 +1,309 @@
+"""The conversation engine, independent of any channel.
+
+`Engine.handle(Incoming)` takes what a patient sent (text, a command or a button) and returns a
+`Turn`: the replies to show (text + buttons) and the escalations to open. Telegram, the console and
+the tests all drive this same code. Patient text is stored only through MessageRepository, which
+redacts it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.safety import is_crisis
+from nlu.client import FALLBACK_INTENT, NLUUnavailable, ParseResult
+from responses import Catalogue
+from storage.models import Patient
+from storage.repositories import MessageRepository, PatientRepository
+
+LANGUAGES = ("fr", "en")
+MENU = (
+    "what_to_do",
+    "am_i_affected",
+    "phishing_report",
+    "scam_victim",
+    "identity_theft",
+    "file_complaint",
+    "emotional_support",
+    "human_handoff",
+)
+URGENT = frozenset({"crisis", "blackmail"})
+OFFER_PERSON = frozenset({"scam_victim", "identity_theft"})
+MAX_FALLBACK_ROUNDS = 2
+LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
+
+# Button data: short, so it fits Telegram's 64-byte callback data, and checked on the way back.
+TOPIC, PERSON, LANGUAGE, DELETE, HANDOFF = "t:", "person", "lang:", "delete:", "handoff:"
+
+
+class Parser(Protocol):
+    async def parse(self, text: str) -> ParseResult: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    data: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    text: str
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    reason: str
+    priority: str  # "urgent", "high" or "normal"
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    channel: str
+    chat_id: str
+    text: str = ""
+    button: str | None = None
+    client_language: str | None = None
+
+
+@dataclass
+class Turn:
+    language: str
+    replies: list[Reply] = field(default_factory=list)
+    escalations: list[Escalation] = field(default_factory=list)
+    patient_deleted: bool = False
+
+
+def choose_language(patient: Patient) -> str:
+    """The patient's own choice, else their app's language, else French."""
+    if patient.language in LANGUAGES:
+        return patient.language
+    return "en" if (patient.client_language or "").lower().startswith("en") else "fr"
+
+
+class Engine:
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        nlu: Parser,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        threshold: float = 0.5,
+    ) -> None:
+        self.catalogue = catalogue
+        self.nlu = nlu
+        self.sessions = sessions
+        self.threshold = threshold
+
+    async def handle(self, incoming: Incoming) -> Turn:
+        async with self.sessions() as session, session.begin():
+            patients = PatientRepository(session)
+            patient, created = await patients.get_or_create(
+                incoming.channel, incoming.chat_id, incoming.client_language
+            )
+            conversation = _Conversation(self, patient, MessageRepository(session))
+            if created:
+                conversation.say(self.catalogue.phrase("welcome", conversation.language))
+            if incoming.button is not None:
+                await conversation.on_button(incoming.button)
+            elif incoming.text.strip().startswith("/"):
+                await conversation.on_command(incoming.text.strip())
+            else:
+                await conversation.on_text(incoming.text)
+            if conversation.turn.patient_deleted:
+                await patients.delete(patient)
+            else:
+                await conversation.store_replies()
+            return conversation.turn
+
+
+class _Conversation:
+    """One turn of one patient's conversation."""
+
+    def __init__(self, engine: Engine, patient: Patient, messages: MessageRepository) -> None:
+        self.engine = engine
+        self.catalogue = engine.catalogue
+        self.patient = patient
+        self.messages = messages
+        self.turn = Turn(language=choose_language(patient))
+        self._answered: list[str | None] = []
+
+    @property
+    def language(self) -> str:
+        return self.turn.language
+
+    @property
+    def state(self) -> dict:
+        return self.patient.state
+
+    def _set_state(self, **values: object) -> None:
+        # a new dict, so that SQLAlchemy sees the JSON column change
+        self.patient.state = {**self.patient.state, **values}
+
+    # --- building replies -------------------------------------------------------------------
+
+    def say(self, text: str, buttons: tuple[Button, ...] = (), intent: str | None = None) -> None:
+        self.turn.replies.append(Reply(text, buttons))
+        self._answered.append(intent)
+
+    def topic_button(self, intent: str) -> Button:
+        if intent == "human_handoff":
+            return self.person_button()
+        return Button(self.catalogue.title(intent, self.language), TOPIC + intent)
+
+    def person_button(self) -> Button:
+        return Button(self.catalogue.phrase("talk_to_person", self.language), PERSON)
+
+    def menu_buttons(self) -> tuple[Button, ...]:
+        return tuple(self.topic_button(intent) for intent in MENU)
+
+    def answer(self, intent: str) -> None:
+        answer = self.catalogue.answer(intent, self.language)
+        buttons = [self.topic_button(b) for b in answer.buttons]
+        if intent in OFFER_PERSON and PERSON not in {b.data for b in buttons}:
+            buttons.append(self.person_button())
+        self.say(answer.text, tuple(buttons), intent)
+
+    def menu(self, phrase: str = "menu") -> None:
+        self.say(self.catalogue.phrase(phrase, self.language), self.menu_buttons())
+
+    def escalate(self, reason: str, priority: str) -> None:
+        self.turn.escalations.append(Escalation(reason, priority))
+        self._set_state(pending=None, fallback_rounds=0)
+
+    def crisis(self) -> None:
+        self.answer("crisis")
+        self.escalate("crisis", "urgent")
+
+    def hand_over(self, reason: str) -> None:
+        self.answer("human_handoff")
+        self.escalate(reason, "normal")
+
+    async def store_replies(self) -> None:
+        for reply, intent in zip(self.turn.replies, self._answered, strict=True):
+            await self.messages.add_reply(self.patient, reply.text, intent=intent)
+
+    # --- what the patient sent --------------------------------------------------------------
+
+    async def on_text(self, text: str) -> None:
+        if not text.strip():
+            await self.messages.add(self.patient, "in", text)
+            self.menu("empty")
+            return
+        if is_crisis(text):  # the safety net answers before, and whatever, the model
+            await self.messages.add(self.patient, "in", text, intent="crisis")
+            self.crisis()
+            return
+        try:
+            result = await self.engine.nlu.parse(text)
+        except NLUUnavailable:
+            await self.messages.add(self.patient, "in", text)
+            self.say(
+                self.catalogue.phrase("nlu_down", self.language),
+                (*self.menu_buttons()[:-1], self.person_button()),
+            )
+            return
+        await self.messages.add(
+            self.patient, "in", text, intent=result.intent, confidence=result.confidence
+        )
+        pending = self.state.get("pending")
+        if pending == "handoff" and result.intent in {"affirm", "deny"}:
+            await self.on_handoff_answer(result.intent == "affirm")
+        elif result.fell_back or result.confidence < self.engine.threshold:
+            self.fall_back(result)
+        else:
+            self.on_intent(result.intent)
+
+    def on_intent(self, intent: str) -> None:
+        self._set_state(fallback_rounds=0, pending=None)
+        if intent == "crisis":
+            self.crisis()
+        elif intent == "human_handoff":
+            self._set_state(pending="handoff")
+            yes_no = (
+                Button(self.catalogue.phrase("handoff_yes", self.language), HANDOFF + "yes"),
+                Button(self.catalogue.phrase("handoff_no", self.language), HANDOFF + "no"),
+            )
+            self.say(self.catalogue.phrase("handoff_confirm", self.language), yes_no)
+        else:
+            self.answer(intent)
+            if intent in URGENT:
+                self.escalate(intent, "urgent")
+
+    def fall_back(self, result: ParseResult) -> None:
+        rounds = int(self.state.get("fallback_rounds") or 0) + 1
+        self._set_state(fallback_rounds=rounds)
+        guesses = [s.name for s in result.ranking if s.name != FALLBACK_INTENT][:2]
+        buttons = tuple(self.topic_button(g) for g in guesses if g != "human_handoff")
+        if rounds >= MAX_FALLBACK_ROUNDS:
+            self.say(
+                self.catalogue.phrase("offer_person", self.language),
+                (self.person_button(), *buttons),
+            )
+        else:
+            self.say(
+                self.catalogue.phrase("did_you_mean", self.language),
+                (*buttons, self.person_button()),
+            )
+
+    async def on_handoff_answer(self, yes: bool) -> None:
+        self._set_state(pending=None)
+        if yes:
+            self.hand_over("human_handoff")
+        else:
+            self.menu()
+
+    async def on_command(self, text: str) -> None:
+        command = text.split()[0].split("@")[0].lower()  # "/start payload", "/help@SomeBot"
+        await self.messages.add(self.patient, "in", command, kind="command")
+        if command == "/start":
+            if not self.turn.replies:  # not already welcomed in this turn
+                self.answer("greet")
+            else:
+                self.menu()
+        elif command == "/human":
+            self.hand_over("command")
+        elif command == "/privacy":
+            self.answer("bot_privacy")
+        elif command == "/language":
+            self.say(
+                self.catalogue.phrase("language_prompt", self.language),
+                tuple(Button(name, LANGUAGE + code) for code, name in LANGUAGE_NAMES.items()),
+            )
+        elif command == "/delete":
+            self.say(
+                self.catalogue.phrase("delete_confirm", self.language),
+                (
+                    Button(self.catalogue.phrase("delete_yes", self.language), DELETE + "yes"),
+                    Button(self.catalogue.phrase("delete_no", self.language), DELETE + "no"),
+                ),
+            )
+        else:  # /help and anything unknown
+            self.menu()
+
+    async def on_button(self, data: str) -> None:
+        if data.startswith(DELETE) and data.removeprefix(DELETE) == "yes":
+            # nothing of this turn is stored: the patient and all their messages go
+            self.turn.patient_deleted = True
+            self.say(self.catalogue.phrase("deleted", self.language))
+            return
+        await self.messages.add(self.patient, "in", data[:64], kind="button")
+        value = data.split(":", 1)[1] if ":" in data else ""
+        if data == PERSON:
+            self.hand_over("button")
+        elif data.startswith(TOPIC) and value in self.catalogue.intents:
+            self.on_intent(value)
+        elif data.startswith(LANGUAGE) and value in LANGUAGES:
+            self.patient.language = value
+            self.turn.language = value
+            self.say(self.catalogue.phrase("language_set", value))
+        elif data == DELETE + "no":
+            self.say(self.catalogue.phrase("delete_cancelled", self.language))
+        elif data.startswith(HANDOFF) and value in {"yes", "no"}:
+            await self.on_handoff_answer(value == "yes")
+        else:  # stale or forged
+            self.menu("stale_button")
