@@ -1,4 +1,4 @@
-"""`helpline` command line: `run`, `nlu train|serve|evaluate|parse` (more come with the issues)."""
+"""`helpline` command line: `run`, `chat`, `nlu train|serve|evaluate|parse`."""
 
 from __future__ import annotations
 
@@ -11,9 +11,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bot.console import chat
+from bot.engine import Engine
 from bot.settings import get_settings
 from nlu import rasa
 from nlu.client import NLUClient, NLUUnavailable
+from nlu.rasa import fallback_threshold, intents_from_domain
+from responses import load_catalogue
+from storage.db import create_engine, migrate, session_factory
 
 
 def _rasa_port() -> tuple[str, int]:
@@ -91,26 +96,40 @@ def cmd_nlu_parse(args: argparse.Namespace) -> int:
     return asyncio.run(_parse(args.text))
 
 
-def cmd_run(_args: argparse.Namespace) -> int:
+async def _chat() -> int:
+    settings = get_settings()
+    db = create_engine(settings.database_url)
+    await migrate(db)
+    catalogue = load_catalogue(intents_from_domain())
+    try:
+        async with NLUClient(settings.rasa_url, timeout=settings.nlu_timeout) as nlu:
+            engine = Engine(catalogue, nlu, session_factory(db), threshold=fallback_threshold())
+            await chat(engine)
+    finally:
+        await db.dispose()
+    return 0
+
+
+def cmd_chat(_args: argparse.Namespace) -> int:
+    try:
+        return asyncio.run(_chat())
+    except KeyboardInterrupt:
+        return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
     """What `make run` starts: the NLU server, then the console (the Telegram bot comes later)."""
     settings = get_settings()
     host, port = _rasa_port()
     server = rasa.RasaServer(rasa.model_path(), host=host, port=port)
     if server.is_ready():
         print(f"using the NLU server already running on {server.url}")
-        return _console()
+        return cmd_chat(args)
     print(f"starting the NLU server on {server.url} (about 20 s)...", flush=True)
     with server:
         if settings.telegram_bot_token is not None:
             print("TELEGRAM_BOT_TOKEN is set, but the Telegram bot is not built yet: console mode.")
-        return _console()
-
-
-def _console() -> int:
-    try:
-        return asyncio.run(_parse(None))
-    except KeyboardInterrupt:
-        return 0
+        return cmd_chat(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -141,6 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="start the NLU server and the helpline (console for now)")
     run.set_defaults(func=cmd_run)
+
+    chat_ = commands.add_parser("chat", help="console conversation (needs the NLU server running)")
+    chat_.set_defaults(func=cmd_chat)
     return parser
 
 

@@ -16,6 +16,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "config.yml"
 DATA_DIR = ROOT / "nlu" / "data"
@@ -53,13 +55,16 @@ def rasa_command(*args: str) -> list[str]:
 
 def fallback_threshold(config: Path = CONFIG) -> float:
     """The FallbackClassifier threshold of the config: the engine uses the same bar."""
-    import yaml
-
     pipeline = yaml.safe_load(config.read_text(encoding="utf-8")).get("pipeline", [])
     for component in pipeline:
         if component.get("name") == "FallbackClassifier":
             return float(component.get("threshold", 0.3))
     return 0.0
+
+
+def intents_from_domain() -> list[str]:
+    """The intents the model knows (nlu/domain.yml; tests check it equals the shared contract)."""
+    return list(yaml.safe_load(DOMAIN.read_text(encoding="utf-8"))["intents"])
 
 
 def data_files() -> list[Path]:
