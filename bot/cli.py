@@ -1,4 +1,4 @@
-"""`helpline` command line: `run`, `chat`, `nlu train|serve|evaluate|parse`."""
+"""`helpline` command line: `run`, `chat`, `purge`, `nlu train|serve|evaluate|parse`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from bot.console import chat
 from bot.engine import Engine
 from bot.settings import get_settings
@@ -19,6 +21,7 @@ from nlu.client import NLUClient, NLUUnavailable
 from nlu.rasa import fallback_threshold, intents_from_domain
 from responses import load_catalogue
 from storage.db import create_engine, migrate, session_factory
+from storage.repositories import MessageRepository
 
 
 def _rasa_port() -> tuple[str, int]:
@@ -96,10 +99,30 @@ def cmd_nlu_parse(args: argparse.Namespace) -> int:
     return asyncio.run(_parse(args.text))
 
 
+async def _open_database(url: str, retention_days: int) -> AsyncEngine:
+    """Migrate the schema and apply the retention promised in the privacy notice."""
+    db = create_engine(url)
+    await migrate(db)
+    async with session_factory(db)() as session, session.begin():
+        await MessageRepository(session).purge_older_than(retention_days)
+    return db
+
+
+async def _purge() -> int:
+    settings = get_settings()
+    db = await _open_database(settings.database_url, settings.retention_days)
+    await db.dispose()
+    print(f"messages older than {settings.retention_days} days deleted")
+    return 0
+
+
+def cmd_purge(_args: argparse.Namespace) -> int:
+    return asyncio.run(_purge())
+
+
 async def _chat() -> int:
     settings = get_settings()
-    db = create_engine(settings.database_url)
-    await migrate(db)
+    db = await _open_database(settings.database_url, settings.retention_days)
     catalogue = load_catalogue(intents_from_domain())
     try:
         async with NLUClient(settings.rasa_url, timeout=settings.nlu_timeout) as nlu:
@@ -163,6 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     chat_ = commands.add_parser("chat", help="console conversation (needs the NLU server running)")
     chat_.set_defaults(func=cmd_chat)
+
+    purge = commands.add_parser("purge", help="delete messages older than RETENTION_DAYS (90)")
+    purge.set_defaults(func=cmd_purge)
     return parser
 
 

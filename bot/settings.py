@@ -15,6 +15,8 @@ class Settings(BaseSettings):
     telegram_api_url: str | None = None
     helpline_agents_chat_id: int | None = None
     database_url: str = "sqlite+aiosqlite:///var/helpline.db"
+    # the privacy notice promises this: messages older than this many days are deleted
+    retention_days: int = 90
 
 
 @lru_cache(maxsize=1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -82,6 +83,12 @@ class MessageRepository:
         self.session.add(message)
         await self.session.flush()
         return message
+
+    async def purge_older_than(self, days: int) -> int:
+        """Delete messages older than the retention period; returns how many went."""
+        cutoff = utcnow() - timedelta(days=days)
+        result = await self.session.execute(delete(Message).where(Message.created_at < cutoff))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def for_patient(self, patient: Patient) -> list[Message]:
         rows = await self.session.scalars(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.db import create_engine, migrate, session_factory
+from storage.models import utcnow
 from storage.repositories import MessageRepository, PatientRepository
 
 
@@ -80,3 +82,18 @@ async def test_deleting_a_patient_erases_their_messages_only(
         ).all()
         kept = await PatientRepository(session).find("telegram", "2")
     assert kept is not None and counts == [(kept.id, 2)]
+
+
+async def test_purge_deletes_only_messages_older_than_the_retention(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as session, session.begin():
+        patient, _ = await PatientRepository(session).get_or_create("telegram", "9")
+        old = await MessageRepository(session).add(patient, "in", "vieux message")
+        await MessageRepository(session).add(patient, "in", "message récent")
+        old.created_at = utcnow() - timedelta(days=91)
+    async with sessions() as session, session.begin():
+        assert await MessageRepository(session).purge_older_than(90) == 1
+    async with sessions() as session:
+        rows = (await session.execute(text("SELECT text FROM messages"))).scalars().all()
+    assert rows == ["message récent"]
