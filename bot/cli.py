@@ -1,27 +1,22 @@
-"""`helpline` command line: `run`, `chat`, `purge`, `nlu train|serve|evaluate|parse`."""
+"""`helpline` command line: `run`, `chat`, `serve`, `purge`, `nlu train|serve|evaluate|parse`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
+import logging
 import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
+from bot.app import open_helpline
 from bot.console import chat
-from bot.engine import Engine
 from bot.settings import get_settings
 from nlu import rasa
 from nlu.client import NLUClient, NLUUnavailable
-from nlu.rasa import fallback_threshold, intents_from_domain
-from responses import load_catalogue
-from storage.db import create_engine, migrate, session_factory
-from storage.repositories import MessageRepository
 
 
 def _rasa_port() -> tuple[str, int]:
@@ -99,19 +94,10 @@ def cmd_nlu_parse(args: argparse.Namespace) -> int:
     return asyncio.run(_parse(args.text))
 
 
-async def _open_database(url: str, retention_days: int) -> AsyncEngine:
-    """Migrate the schema and apply the retention promised in the privacy notice."""
-    db = create_engine(url)
-    await migrate(db)
-    async with session_factory(db)() as session, session.begin():
-        await MessageRepository(session).purge_older_than(retention_days)
-    return db
-
-
 async def _purge() -> int:
     settings = get_settings()
-    db = await _open_database(settings.database_url, settings.retention_days)
-    await db.dispose()
+    async with open_helpline(settings):  # opening applies the retention period
+        pass
     print(f"messages older than {settings.retention_days} days deleted")
     return 0
 
@@ -121,15 +107,8 @@ def cmd_purge(_args: argparse.Namespace) -> int:
 
 
 async def _chat() -> int:
-    settings = get_settings()
-    db = await _open_database(settings.database_url, settings.retention_days)
-    catalogue = load_catalogue(intents_from_domain())
-    try:
-        async with NLUClient(settings.rasa_url, timeout=settings.nlu_timeout) as nlu:
-            engine = Engine(catalogue, nlu, session_factory(db), threshold=fallback_threshold())
-            await chat(engine)
-    finally:
-        await db.dispose()
+    async with open_helpline(get_settings()) as helpline:
+        await chat(helpline.engine)
     return 0
 
 
@@ -140,19 +119,35 @@ def cmd_chat(_args: argparse.Namespace) -> int:
         return 0
 
 
+async def _serve(webhook: bool) -> int:
+    from bot.telegram.app import run_polling, run_webhook
+
+    async with open_helpline(get_settings()) as helpline:
+        await (run_webhook(helpline) if webhook else run_polling(helpline))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        return asyncio.run(_serve(args.webhook))
+    except KeyboardInterrupt:
+        return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    """What `make run` starts: the NLU server, then the console (the Telegram bot comes later)."""
-    settings = get_settings()
+    """What `make run` starts: the NLU server, then the Telegram bot if a token is set, else the
+    console chat."""
     host, port = _rasa_port()
     server = rasa.RasaServer(rasa.model_path(), host=host, port=port)
+    helpline = cmd_serve if get_settings().telegram_bot_token is not None else cmd_chat
+    args.webhook = False
     if server.is_ready():
         print(f"using the NLU server already running on {server.url}")
-        return cmd_chat(args)
+        return helpline(args)
     print(f"starting the NLU server on {server.url} (about 20 s)...", flush=True)
     with server:
-        if settings.telegram_bot_token is not None:
-            print("TELEGRAM_BOT_TOKEN is set, but the Telegram bot is not built yet: console mode.")
-        return cmd_chat(args)
+        return helpline(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -181,11 +176,15 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("text", nargs="*")
     parse.set_defaults(func=cmd_nlu_parse)
 
-    run = commands.add_parser("run", help="start the NLU server and the helpline (console for now)")
+    run = commands.add_parser("run", help="start the NLU server, then the Telegram bot (token set) or the console")
     run.set_defaults(func=cmd_run)
 
     chat_ = commands.add_parser("chat", help="console conversation (needs the NLU server running)")
     chat_.set_defaults(func=cmd_chat)
+
+    serve = commands.add_parser("serve", help="the Telegram bot (long polling, or --webhook)")
+    serve.add_argument("--webhook", action="store_true", help="aiohttp webhook server instead")
+    serve.set_defaults(func=cmd_serve)
 
     purge = commands.add_parser("purge", help="delete messages older than RETENTION_DAYS (90)")
     purge.set_defaults(func=cmd_purge)

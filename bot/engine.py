@@ -68,6 +68,9 @@ class Incoming:
     text: str = ""
     button: str | None = None
     client_language: str | None = None
+    # what a non-text message carried: "photo", "document", "voice", "sticker", "contact", ...
+    # Only the kind is stored, never the content (a shared contact's number included).
+    attachment: str | None = None
 
 
 @dataclass
@@ -108,7 +111,9 @@ class Engine:
             conversation = _Conversation(self, patient, MessageRepository(session))
             if created:
                 conversation.say(self.catalogue.phrase("welcome", conversation.language))
-            if incoming.button is not None:
+            if incoming.attachment is not None:
+                await conversation.on_attachment(incoming.attachment)
+            elif incoming.button is not None:
                 await conversation.on_button(incoming.button)
             elif incoming.text.strip().startswith("/"):
                 await conversation.on_command(incoming.text.strip())
@@ -119,6 +124,28 @@ class Engine:
             else:
                 await conversation.store_replies()
             return conversation.turn
+
+    async def record(self, incoming: Incoming, notice: str | None = None) -> Turn:
+        """Store what the patient sent without answering it (a flood being throttled);
+        `notice` names a phrase to send instead, once."""
+        async with self.sessions() as session, session.begin():
+            patient, _ = await PatientRepository(session).get_or_create(
+                incoming.channel, incoming.chat_id, incoming.client_language
+            )
+            kind = incoming.attachment or ("button" if incoming.button is not None else "text")
+            text = "" if incoming.attachment else (incoming.text or incoming.button or "")
+            await MessageRepository(session).add(patient, "in", text, kind=kind)
+            turn = Turn(language=choose_language(patient))
+            if notice is not None:
+                text = self.catalogue.phrase(notice, turn.language)
+                turn.replies.append(Reply(text))
+                await MessageRepository(session).add_reply(patient, text)
+            return turn
+
+    async def blocked(self, channel: str, chat_id: str) -> None:
+        """The channel said the patient blocked us: remember it, so nobody retries forever."""
+        async with self.sessions() as session, session.begin():
+            await PatientRepository(session).mark_blocked(channel, chat_id)
 
 
 class _Conversation:
@@ -284,6 +311,19 @@ class _Conversation:
             )
         else:  # /help and anything unknown
             self.menu()
+
+    async def on_attachment(self, kind: str) -> None:
+        await self.messages.add(self.patient, "in", "", kind=kind[:16])
+        if kind in {"photo", "document"}:
+            self.say(
+                self.catalogue.phrase("attachment_received", self.language), (self.person_button(),)
+            )
+        elif kind in {"voice", "audio", "video", "video_note"}:
+            self.say(
+                self.catalogue.phrase("voice_received", self.language), (self.person_button(),)
+            )
+        else:
+            self.menu("other_received")
 
     async def on_button(self, data: str) -> None:
         if data.startswith(DELETE) and data.removeprefix(DELETE) == "yes":

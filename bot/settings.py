@@ -13,6 +13,10 @@ class Settings(BaseSettings):
     nlu_timeout: float = 2.0
     telegram_bot_token: SecretStr | None = None
     telegram_api_url: str | None = None
+    telegram_webhook_url: str | None = None  # public base URL, for `helpline serve --webhook`
+    telegram_webhook_secret: SecretStr | None = None
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = 8080
     helpline_agents_chat_id: int | None = None
     database_url: str = "sqlite+aiosqlite:///var/helpline.db"
     # the privacy notice promises this: messages older than this many days are deleted

@@ -33,6 +33,8 @@ class Patient(Base):
     consent_improve: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # set when Telegram said the patient blocked the bot (403); cleared when they write again
+    blocked_at: Mapped[datetime | None]
     # small conversation state the engine keeps between turns (pending question, fallback rounds)
     state: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
@@ -55,3 +57,12 @@ class Message(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     patient: Mapped[Patient] = relationship(back_populates="messages")
+
+
+class ChannelState(Base):
+    """Small durable facts about a channel, e.g. the last Telegram update handled."""
+
+    __tablename__ = "channel_state"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(default="")

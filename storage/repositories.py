@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Message, Patient, utcnow
+from storage.models import ChannelState, Message, Patient, utcnow
 from storage.redaction import redact
 
 PSEUDONYM_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on the phone
@@ -38,8 +38,14 @@ class PatientRepository:
             self.session.add(patient)
         patient.client_language = client_language or patient.client_language
         patient.last_seen_at = utcnow()
+        patient.blocked_at = None  # writing to us means they no longer block the bot
         await self.session.flush()
         return patient, created
+
+    async def mark_blocked(self, channel: str, chat_id: str) -> None:
+        patient = await self.find(channel, chat_id)
+        if patient is not None and patient.blocked_at is None:
+            patient.blocked_at = utcnow()
 
     async def delete(self, patient: Patient) -> int:
         """Erase the patient and everything stored about them; returns the messages removed."""
@@ -95,3 +101,15 @@ class MessageRepository:
             select(Message).where(Message.patient_id == patient.id).order_by(Message.id)
         )
         return list(rows)
+
+
+class ChannelStateRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, key: str) -> str | None:
+        row = await self.session.get(ChannelState, key)
+        return row.value if row else None
+
+    async def set(self, key: str, value: str) -> None:
+        await self.session.merge(ChannelState(key=key, value=value))

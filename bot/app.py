@@ -1,0 +1,41 @@
+"""The composition root: settings -> database, NLU client, content, engine."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.engine import Engine
+from bot.settings import Settings
+from nlu.client import NLUClient
+from nlu.rasa import fallback_threshold, intents_from_domain
+from responses import load_catalogue
+from storage.db import create_engine, migrate, session_factory
+from storage.repositories import MessageRepository
+
+
+@dataclass(frozen=True)
+class Helpline:
+    engine: Engine
+    sessions: async_sessionmaker[AsyncSession]
+    settings: Settings
+
+
+@asynccontextmanager
+async def open_helpline(settings: Settings) -> AsyncIterator[Helpline]:
+    """Migrate the database, apply the retention period, and wire the engine."""
+    db = create_engine(settings.database_url)
+    try:
+        await migrate(db)
+        sessions = session_factory(db)
+        async with sessions() as session, session.begin():
+            await MessageRepository(session).purge_older_than(settings.retention_days)
+        catalogue = load_catalogue(intents_from_domain())
+        async with NLUClient(settings.rasa_url, timeout=settings.nlu_timeout) as nlu:
+            engine = Engine(catalogue, nlu, sessions, threshold=fallback_threshold())
+            yield Helpline(engine, sessions, settings)
+    finally:
+        await db.dispose()

@@ -1,0 +1,119 @@
+"""The Telegram application: Bot (any Bot API server), Dispatcher composed from routers, and the
+two ways to receive updates (long polling, or a webhook with Telegram's secret-token check)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.types import BotCommand, ErrorEvent
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+
+from bot.app import Helpline
+from bot.settings import Settings
+from bot.telegram import buttons, other_chats, patients
+from bot.telegram.middlewares import DeduplicationMiddleware, ThrottlingMiddleware
+from bot.telegram.sending import RetryMiddleware
+from responses import Catalogue
+
+log = logging.getLogger(__name__)
+COMMANDS = ("start", "help", "human", "privacy", "language", "delete")
+WEBHOOK_PATH = "/telegram/webhook"
+
+
+def build_bot(settings: Settings) -> Bot:
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    api = (
+        TelegramAPIServer.from_base(settings.telegram_api_url)
+        if settings.telegram_api_url
+        else None
+    )
+    session = AiohttpSession(api=api) if api else AiohttpSession()
+    session.middleware(RetryMiddleware())
+    return Bot(
+        settings.telegram_bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+async def on_error(event: ErrorEvent) -> bool:
+    # the exception type and the update id only: no patient text in the logs
+    log.error("update %s failed: %s", event.update.update_id, type(event.exception).__name__)
+    return True
+
+
+def build_dispatcher(helpline: Helpline) -> Dispatcher:
+    dp = Dispatcher(
+        engine=helpline.engine,
+        agents_chat_id=helpline.settings.helpline_agents_chat_id,
+        catalogue=helpline.engine.catalogue,
+    )
+    dp.update.outer_middleware(DeduplicationMiddleware(helpline.sessions))
+    dp.message.outer_middleware(ThrottlingMiddleware())
+    dp.include_routers(other_chats.router, buttons.router, patients.router)
+    dp.errors.register(on_error)
+    dp.startup.register(set_commands)
+    return dp
+
+
+async def set_commands(bot: Bot, catalogue: Catalogue) -> None:
+    for language in ("fr", "en"):
+        commands = [
+            BotCommand(command=name, description=catalogue.phrase(f"command_{name}", language))
+            for name in COMMANDS
+        ]
+        await bot.set_my_commands(commands, language_code=language)
+        if language == "fr":  # everyone else sees French, the helpline's main language
+            await bot.set_my_commands(commands)
+
+
+async def run_polling(helpline: Helpline) -> None:
+    bot = build_bot(helpline.settings)
+    dp = build_dispatcher(helpline)
+    await bot.delete_webhook()
+    await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
+
+
+def build_webhook_app(helpline: Helpline, bot: Bot, dp: Dispatcher) -> web.Application:
+    secret = helpline.settings.telegram_webhook_secret
+    if secret is None:
+        raise ValueError("TELEGRAM_WEBHOOK_SECRET is required in webhook mode")
+    app = web.Application()
+    SimpleRequestHandler(dp, bot, secret_token=secret.get_secret_value()).register(
+        app, path=WEBHOOK_PATH
+    )
+    setup_application(app, dp, bot=bot)
+    return app
+
+
+async def run_webhook(helpline: Helpline) -> None:
+    settings = helpline.settings
+    if not settings.telegram_webhook_url:
+        raise ValueError(
+            "TELEGRAM_WEBHOOK_URL (the public https URL Telegram posts to) is required"
+        )
+    bot = build_bot(settings)
+    dp = build_dispatcher(helpline)
+    app = build_webhook_app(helpline, bot, dp)
+    assert settings.telegram_webhook_secret is not None
+    await bot.set_webhook(
+        settings.telegram_webhook_url.rstrip("/") + WEBHOOK_PATH,
+        secret_token=settings.telegram_webhook_secret.get_secret_value(),
+        allowed_updates=dp.resolve_used_update_types(),
+    )
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
+    log.info("webhook server on %s:%s", settings.webhook_host, settings.webhook_port)
+    try:
+        await asyncio.Event().wait()  # until cancelled (SIGINT/SIGTERM)
+    finally:
+        await runner.cleanup()

@@ -1,0 +1,26 @@
+"""Inline-keyboard presses. The engine checks callback data; anything unknown gets the menu."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Router
+from aiogram.types import CallbackQuery
+
+from bot.engine import Engine, Incoming
+from bot.telegram.sending import send_turn
+
+router = Router(name="buttons")
+
+
+@router.callback_query()
+async def on_button(query: CallbackQuery, bot: Bot, engine: Engine) -> None:
+    await query.answer()  # stop the spinner on the patient's button at once
+    message = query.message
+    if message is None or message.chat.type != "private":
+        return
+    incoming = Incoming(
+        "telegram",
+        str(message.chat.id),
+        button=query.data or "",
+        client_language=query.from_user.language_code,
+    )
+    await send_turn(bot, engine, message.chat.id, await engine.handle(incoming))

@@ -1,0 +1,44 @@
+"""Patients' private chats: every kind of message goes to the engine, the turn comes back."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.types import Message
+from aiogram.utils.chat_action import ChatActionSender
+
+from bot.engine import Engine, Incoming
+from bot.safety import is_crisis
+from bot.telegram.sending import send_turn
+
+router = Router(name="patients")
+router.message.filter(F.chat.type == "private")
+router.edited_message.filter(F.chat.type == "private")
+
+ATTACHMENTS = (
+    "photo", "document", "voice", "audio", "video", "video_note", "sticker", "animation",
+    "location", "venue", "contact", "poll", "dice",
+)  # fmt: skip
+
+
+def to_incoming(message: Message) -> Incoming:
+    language = message.from_user.language_code if message.from_user else None
+    chat_id = str(message.chat.id)
+    kind = next((k for k in ATTACHMENTS if getattr(message, k, None) is not None), None)
+    if message.text is not None:
+        return Incoming("telegram", chat_id, message.text, client_language=language)
+    # a caption is the patient's text too, but the file itself is never kept
+    return Incoming("telegram", chat_id, client_language=language, attachment=kind or "other")
+
+
+@router.message()
+@router.edited_message()  # an edit is answered as a new message: the patient meant the new text
+async def on_message(
+    message: Message, bot: Bot, engine: Engine, throttled: bool = False, warn: bool = False
+) -> None:
+    incoming = to_incoming(message)
+    if throttled and not is_crisis(incoming.text):  # a crisis is answered, flood or not
+        turn = await engine.record(incoming, notice="slow_down" if warn else None)
+    else:
+        async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
+            turn = await engine.handle(incoming)
+    await send_turn(bot, engine, message.chat.id, turn)

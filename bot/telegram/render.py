@@ -1,0 +1,54 @@
+"""Engine replies -> Telegram HTML messages and inline keyboards."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.engine import Button
+
+TELEGRAM_LIMIT = 4096
+BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
+
+
+def to_html(text: str) -> str:
+    """Escape everything, then turn our one formatting mark (**bold**) into <b>."""
+    return BOLD.sub(r"<b>\1</b>", html.escape(text, quote=False))
+
+
+def to_html_parts(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """HTML messages of at most `limit` characters, cut at a paragraph, line or word boundary.
+
+    The text is cut before it is turned into HTML, so a cut never falls inside a tag or an entity.
+    """
+    parts: list[str] = []
+    text = text.strip()
+    while text:
+        low, high = 1, len(text)  # longest prefix whose HTML fits
+        while low < high:
+            middle = (low + high + 1) // 2
+            if len(to_html(text[:middle])) <= limit:
+                low = middle
+            else:
+                high = middle - 1
+        cut = low
+        if cut < len(text):
+            boundary = max(text.rfind(sep, 0, cut) for sep in ("\n\n", "\n", " "))
+            if boundary > cut // 2:
+                cut = boundary
+        parts.append(to_html(text[:cut].rstrip()))
+        text = text[cut:].lstrip()
+    return parts
+
+
+def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=button.label, callback_data=button.data)]
+            for button in buttons
+        ]
+    )
