@@ -59,7 +59,7 @@ def cmd_nlu_evaluate(args: argparse.Namespace) -> int:
     from nlu.evaluate import evaluate
 
     configs = [Path(c) for c in args.configs] if args.configs else None
-    summary = evaluate(configs=configs, folds=args.folds)
+    summary = evaluate(configs=configs, folds=args.folds, reuse=args.reuse)
     print(f"report written to {summary.relative_to(rasa.ROOT)}")
     return 0
 
@@ -168,6 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = nlu_commands.add_parser("evaluate", help="k-fold cross-validation report")
     evaluate.add_argument("--folds", type=int, default=5)
     evaluate.add_argument(
+        "--reuse", action="store_true", help="reuse runs whose config, data and folds are unchanged"
+    )
+    evaluate.add_argument(
         "configs", nargs="*", help="pipeline configs (default: config.yml and Rasa's default)"
     )
     evaluate.set_defaults(func=cmd_nlu_evaluate)
@@ -176,7 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("text", nargs="*")
     parse.set_defaults(func=cmd_nlu_parse)
 
-    run = commands.add_parser("run", help="start the NLU server, then the Telegram bot (token set) or the console")
+    run = commands.add_parser(
+        "run", help="start the NLU server, then the Telegram bot (token set) or the console"
+    )
     run.set_defaults(func=cmd_run)
 
     chat_ = commands.add_parser("chat", help="console conversation (needs the NLU server running)")

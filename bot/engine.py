@@ -8,6 +8,8 @@ redacts it.
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -101,8 +103,23 @@ class Engine:
         self.nlu = nlu
         self.sessions = sessions
         self.threshold = threshold
+        # one turn at a time per patient: replies stay in order and state updates don't race
+        self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    def _lock(self, incoming: Incoming) -> asyncio.Lock:
+        key = (incoming.channel, incoming.chat_id)
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        return lock
 
     async def handle(self, incoming: Incoming) -> Turn:
+        async with self._lock(incoming):
+            return await self._handle(incoming)
+
+    async def _handle(self, incoming: Incoming) -> Turn:
         async with self.sessions() as session, session.begin():
             patients = PatientRepository(session)
             patient, created = await patients.get_or_create(
@@ -128,7 +145,7 @@ class Engine:
     async def record(self, incoming: Incoming, notice: str | None = None) -> Turn:
         """Store what the patient sent without answering it (a flood being throttled);
         `notice` names a phrase to send instead, once."""
-        async with self.sessions() as session, session.begin():
+        async with self._lock(incoming), self.sessions() as session, session.begin():
             patient, _ = await PatientRepository(session).get_or_create(
                 incoming.channel, incoming.chat_id, incoming.client_language
             )

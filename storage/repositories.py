@@ -6,6 +6,7 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ChannelState, Message, Patient, utcnow
@@ -34,8 +35,16 @@ class PatientRepository:
         patient = await self.find(channel, chat_id)
         created = patient is None
         if patient is None:
-            patient = Patient(pseudonym=new_pseudonym(), channel=channel, chat_id=chat_id, state={})
-            self.session.add(patient)
+            try:
+                async with self.session.begin_nested():  # another process may insert it first
+                    patient = Patient(
+                        pseudonym=new_pseudonym(), channel=channel, chat_id=chat_id, state={}
+                    )
+                    self.session.add(patient)
+            except IntegrityError:
+                patient = await self.find(channel, chat_id)
+                assert patient is not None
+                created = False
         patient.client_language = client_language or patient.client_language
         patient.last_seen_at = utcnow()
         patient.blocked_at = None  # writing to us means they no longer block the bot

@@ -58,7 +58,7 @@ def build_dispatcher(helpline: Helpline) -> Dispatcher:
     )
     dp.update.outer_middleware(DeduplicationMiddleware(helpline.sessions))
     dp.message.outer_middleware(ThrottlingMiddleware())
-    dp.include_routers(other_chats.router, buttons.router, patients.router)
+    dp.include_routers(other_chats.make_router(), buttons.make_router(), patients.make_router())
     dp.errors.register(on_error)
     dp.startup.register(set_commands)
     return dp

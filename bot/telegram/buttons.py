@@ -8,10 +8,7 @@ from aiogram.types import CallbackQuery
 from bot.engine import Engine, Incoming
 from bot.telegram.sending import send_turn
 
-router = Router(name="buttons")
 
-
-@router.callback_query()
 async def on_button(query: CallbackQuery, bot: Bot, engine: Engine) -> None:
     await query.answer()  # stop the spinner on the patient's button at once
     message = query.message
@@ -24,3 +21,9 @@ async def on_button(query: CallbackQuery, bot: Bot, engine: Engine) -> None:
         client_language=query.from_user.language_code,
     )
     await send_turn(bot, engine, message.chat.id, await engine.handle(incoming))
+
+
+def make_router() -> Router:
+    router = Router(name="buttons")
+    router.callback_query.register(on_button)
+    return router

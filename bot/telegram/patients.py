@@ -10,10 +10,6 @@ from bot.engine import Engine, Incoming
 from bot.safety import is_crisis
 from bot.telegram.sending import send_turn
 
-router = Router(name="patients")
-router.message.filter(F.chat.type == "private")
-router.edited_message.filter(F.chat.type == "private")
-
 ATTACHMENTS = (
     "photo", "document", "voice", "audio", "video", "video_note", "sticker", "animation",
     "location", "venue", "contact", "poll", "dice",
@@ -30,8 +26,6 @@ def to_incoming(message: Message) -> Incoming:
     return Incoming("telegram", chat_id, client_language=language, attachment=kind or "other")
 
 
-@router.message()
-@router.edited_message()  # an edit is answered as a new message: the patient meant the new text
 async def on_message(
     message: Message, bot: Bot, engine: Engine, throttled: bool = False, warn: bool = False
 ) -> None:
@@ -42,3 +36,11 @@ async def on_message(
         async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
             turn = await engine.handle(incoming)
     await send_turn(bot, engine, message.chat.id, turn)
+
+
+def make_router() -> Router:
+    router = Router(name="patients")
+    router.message.register(on_message, F.chat.type == "private")
+    # an edit is answered as a new message: the patient meant the corrected text
+    router.edited_message.register(on_message, F.chat.type == "private")
+    return router

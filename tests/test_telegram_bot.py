@@ -1,0 +1,272 @@
+"""End to end: the real bot (aiogram's real HTTP session and polling loop, real NLU server, real
+SQLite file) against the Bot API emulator on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from aiogram import Bot, Dispatcher
+from sqlalchemy import text
+
+from bot.app import Helpline, open_helpline
+from bot.settings import Settings
+from bot.telegram.app import build_bot, build_dispatcher
+from responses import Catalogue
+from tests.telegram_emulator import BotAPIEmulator
+
+PATIENT = 5001
+
+
+@dataclass
+class RunningBot:
+    emulator: BotAPIEmulator
+    helpline: Helpline
+    bot: Bot
+    dispatcher: Dispatcher
+    task: asyncio.Task[None]
+
+    @property
+    def catalogue(self) -> Catalogue:
+        return self.helpline.engine.catalogue
+
+    async def rows(self, sql: str) -> list[tuple]:
+        async with self.helpline.sessions() as session:
+            return [tuple(r) for r in (await session.execute(text(sql))).all()]
+
+    async def stop(self) -> None:
+        await self.dispatcher.stop_polling()
+        await self.task
+
+
+def settings_for(emulator: BotAPIEmulator, rasa_url: str, db: Path) -> Settings:
+    return Settings(
+        rasa_url=rasa_url,
+        telegram_bot_token=emulator.token,
+        telegram_api_url=emulator.base_url,
+        database_url=f"sqlite+aiosqlite:///{db}",
+        helpline_agents_chat_id=-1001000,
+    )
+
+
+async def start_bot(emulator: BotAPIEmulator, helpline: Helpline) -> RunningBot:
+    bot = build_bot(helpline.settings)
+    dispatcher = build_dispatcher(helpline)
+    before = len(emulator.calls("getUpdates"))
+    task = asyncio.create_task(
+        dispatcher.start_polling(bot, handle_signals=False, polling_timeout=2)
+    )
+    await emulator.wait_for_calls("getUpdates", before + 1)
+    return RunningBot(emulator, helpline, bot, dispatcher, task)
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[BotAPIEmulator]:
+    emulator = BotAPIEmulator()
+    await emulator.start()
+    yield emulator
+    await emulator.stop()
+
+
+@pytest.fixture
+async def running(
+    emulator: BotAPIEmulator, rasa_url: str, tmp_path: Path
+) -> AsyncIterator[RunningBot]:
+    async with open_helpline(settings_for(emulator, rasa_url, tmp_path / "bot.db")) as helpline:
+        running = await start_bot(emulator, helpline)
+        yield running
+        await running.stop()
+
+
+async def replies(running: RunningBot, count: int, chat_id: int = PATIENT) -> list[dict]:
+    await running.emulator.wait_for_calls("sendMessage", count, chat_id=chat_id)
+    return running.emulator.sent(chat_id)
+
+
+def button_data(message: dict) -> list[str]:
+    markup = message.get("reply_markup") or {}
+    return [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+def plain(text: str) -> str:
+    """What the patient reads: the emulator parses our HTML like Telegram, tags gone."""
+    return text.replace("**", "")
+
+
+def html_of(catalogue: Catalogue, intent: str, language: str) -> str:
+    return plain(catalogue.answer(intent, language).text)
+
+
+async def test_french_conversation_with_buttons(running: RunningBot) -> None:
+    running.emulator.push_text(PATIENT, "bonjour")
+    welcome, greet = await replies(running, 2)
+    assert welcome["text"] == plain(running.catalogue.phrase("welcome", "fr"))
+    assert (
+        any(e["type"] == "bold" for e in welcome.get("entities", []))
+        or "/delete" in welcome["text"]
+    )
+    assert greet["text"] == html_of(running.catalogue, "greet", "fr")
+    assert "t:phishing_report" in button_data(greet)
+    running.emulator.push_callback(PATIENT, "t:phishing_report", message_id=greet["message_id"])
+    answer = (await replies(running, 3))[-1]
+    assert answer["text"] == html_of(running.catalogue, "phishing_report", "fr")
+    assert running.emulator.calls("answerCallbackQuery")
+    assert running.emulator.calls("sendChatAction", chat_id=PATIENT)  # "typing" while parsing
+
+
+async def test_english_conversation(running: RunningBot) -> None:
+    running.emulator.push_text(PATIENT, "hi, someone opened a loan in my name", language_code="en")
+    *_, answer = await replies(running, 2)
+    assert answer["text"] == html_of(running.catalogue, "identity_theft", "en")
+    assert "person" in button_data(answer)
+
+
+@pytest.mark.parametrize(
+    ("content", "phrase"),
+    [
+        (
+            {"photo": [{"file_id": "p1", "file_unique_id": "u1", "width": 90, "height": 90}]},
+            "attachment_received",
+        ),
+        (
+            {"document": {"file_id": "d1", "file_unique_id": "u2", "file_name": "sms.pdf"}},
+            "attachment_received",
+        ),
+        ({"voice": {"file_id": "v1", "file_unique_id": "u3", "duration": 3}}, "voice_received"),
+        (
+            {
+                "sticker": {
+                    "file_id": "s1",
+                    "file_unique_id": "u4",
+                    "type": "regular",
+                    "width": 512,
+                    "height": 512,
+                    "is_animated": False,
+                    "is_video": False,
+                }
+            },
+            "other_received",
+        ),
+        ({"location": {"latitude": 47.65, "longitude": -2.76}}, "other_received"),
+        ({"contact": {"phone_number": "+33612345678", "first_name": "Someone"}}, "other_received"),
+        (
+            {
+                "poll": {
+                    "id": "1",
+                    "question": "?",
+                    "options": [],
+                    "total_voter_count": 0,
+                    "is_closed": False,
+                    "is_anonymous": True,
+                    "type": "regular",
+                    "allows_multiple_answers": False,
+                    "allows_revoting": False,
+                    "members_only": False,
+                }
+            },
+            "other_received",
+        ),
+    ],
+    ids=["photo", "document", "voice", "sticker", "location", "contact", "poll"],
+)
+async def test_every_kind_of_message_gets_a_kind_answer(
+    running: RunningBot, content: dict, phrase: str
+) -> None:
+    running.emulator.push_message(PATIENT, **content)
+    *_, answer = await replies(running, 2)
+    assert answer["text"] == plain(running.catalogue.phrase(phrase, "fr"))
+    stored = await running.rows("SELECT kind, text FROM messages WHERE direction = 'in'")
+    assert len(stored) == 1 and stored[0][1] == ""  # only the fact, never the content
+    assert "612345678" not in str(await running.rows("SELECT * FROM messages"))
+    assert "612345678" not in str(await running.rows("SELECT * FROM patients"))
+
+
+async def test_a_ten_thousand_character_message(running: RunningBot) -> None:
+    running.emulator.push_text(PATIENT, "j'ai reçu un SMS frauduleux de l'ameli. " * 250)
+    *_, answer = await replies(running, 2)
+    assert answer["text"] == html_of(running.catalogue, "phishing_report", "fr")
+
+
+async def test_html_and_markdown_in_the_patient_text_are_harmless(running: RunningBot) -> None:
+    sneaky = "<b>bonjour</b> <a href='http://x.invalid'>clic</a> **gras** &amp; _x_ `code`"
+    running.emulator.push_text(PATIENT, sneaky)
+    sent = await replies(running, 2)
+    assert all("x.invalid" not in m["text"] and "<a " not in m["text"] for m in sent)
+    [(stored,)] = await running.rows("SELECT text FROM messages WHERE direction = 'in'")
+    assert stored == sneaky  # stored as typed (redacted only), never interpreted
+
+
+async def test_edited_message_is_answered_as_a_new_message(running: RunningBot) -> None:
+    running.emulator.push_text(PATIENT, "bonjour")
+    first = await replies(running, 2)
+    running.emulator.push_edited_text(PATIENT, 1, "je veux porter plainte")
+    answer = (await replies(running, 3))[-1]
+    assert answer["text"] == html_of(running.catalogue, "file_complaint", "fr")
+    assert len(first) == 2
+
+
+async def test_forged_callback_gets_a_polite_answer(running: RunningBot) -> None:
+    running.emulator.push_text(PATIENT, "bonjour")
+    await replies(running, 2)
+    for data in ["t:../../etc/passwd", "delete:maybe", "💥" * 20]:
+        running.emulator.push_callback(PATIENT, data, message_id=999)
+    sent = await replies(running, 5)
+    stale = plain(running.catalogue.phrase("stale_button", "fr"))
+    assert [m["text"] for m in sent[2:]] == [stale] * 3
+
+
+async def test_a_flood_gets_one_slow_down_and_nothing_is_lost(running: RunningBot) -> None:
+    for i in range(50):
+        running.emulator.push_text(PATIENT, f"message {i}")
+    await running.emulator.wait_for_calls(
+        "getUpdates", len(running.emulator.calls("getUpdates")) + 2
+    )
+    await asyncio.wait_for(_until_stored(running, 50), timeout=30)
+    sent = running.emulator.sent(PATIENT)
+    slow = plain(running.catalogue.phrase("slow_down", "fr"))
+    assert [m["text"] for m in sent].count(slow) == 1
+    assert len(sent) < 20  # not 50 answers
+
+
+async def _until_stored(running: RunningBot, count: int) -> None:
+    while (await running.rows("SELECT count(*) FROM messages WHERE direction='in'"))[0][0] < count:
+        await running.emulator.wait_for_calls(
+            "getUpdates", len(running.emulator.calls("getUpdates")) + 1
+        )
+
+
+async def test_flood_control_429_is_honoured(running: RunningBot) -> None:
+    running.emulator.fail_next("sendMessage", 1, error_code=429, retry_after=1, chat_id=PATIENT)
+    running.emulator.push_text(PATIENT, "bonjour")
+    await running.emulator.wait_for_calls("sendMessage", 3, chat_id=PATIENT)  # 1 refused + 2
+    sent = running.emulator.sent(PATIENT)
+    attempts = running.emulator.calls("sendMessage", chat_id=PATIENT)
+    assert [c.ok for c in attempts] == [False, True, True]
+    assert attempts[1].at - attempts[0].at >= 1.0  # waited retry_after before trying again
+    assert len(sent) == 2
+
+
+async def test_a_patient_who_blocked_the_bot_is_marked_not_retried(running: RunningBot) -> None:
+    running.emulator.block(PATIENT)
+    running.emulator.push_text(PATIENT, "bonjour")
+    await running.emulator.wait_for_calls("sendMessage", 1, chat_id=PATIENT)
+    await asyncio.wait_for(_until_blocked(running), timeout=10)
+    assert len(running.emulator.calls("sendMessage", chat_id=PATIENT)) == 1
+
+
+async def _until_blocked(running: RunningBot) -> None:
+    while (await running.rows("SELECT blocked_at FROM patients"))[0][0] is None:
+        await running.emulator.wait_for_calls(
+            "getUpdates", len(running.emulator.calls("getUpdates")) + 1
+        )
+
+
+async def test_groups_are_ignored_and_strangers_groups_left(running: RunningBot) -> None:
+    running.emulator.push_text(-2002, "bonjour le groupe", chat_type="group")
+    running.emulator.push_my_chat_member(-2003, "group", "member", by_user_id=77)
+    await running.emulator.wait_for_calls("leaveChat", 1)
+    assert running.emulator.sent(-2002) == []
+    assert await running.rows("SELECT count(*) FROM patients") == [(0,)]
