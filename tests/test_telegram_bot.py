@@ -15,7 +15,9 @@ from sqlalchemy import text
 from bot.app import Helpline, open_helpline
 from bot.settings import Settings
 from bot.telegram.app import build_bot, build_dispatcher
+from nlu.rasa import RasaServer, model_path
 from responses import Catalogue
+from tests.conftest import free_port
 from tests.telegram_emulator import BotAPIEmulator
 
 PATIENT = 5001
@@ -270,3 +272,61 @@ async def test_groups_are_ignored_and_strangers_groups_left(running: RunningBot)
     await running.emulator.wait_for_calls("leaveChat", 1)
     assert running.emulator.sent(-2002) == []
     assert await running.rows("SELECT count(*) FROM patients") == [(0,)]
+
+
+async def test_a_duplicate_update_is_handled_once(running: RunningBot) -> None:
+    update = running.emulator.push_text(PATIENT, "bonjour")
+    running.emulator.push_update(dict(update))  # same update_id, in the same batch
+    running.emulator.push_text(PATIENT, "je veux porter plainte")
+    complaint = html_of(running.catalogue, "file_complaint", "fr")
+    await running.emulator.wait_until(
+        lambda: any(m["text"] == complaint for m in running.emulator.sent(PATIENT)),
+        timeout=20,
+        what="the answer to the last message",
+    )
+    texts = [m["text"] for m in running.emulator.sent(PATIENT)]
+    assert texts.count(html_of(running.catalogue, "greet", "fr")) == 1
+    assert len(texts) == 3
+
+
+async def test_restart_mid_conversation_loses_nothing_answers_nothing_twice(
+    emulator: BotAPIEmulator, rasa_url: str, tmp_path: Path
+) -> None:
+    settings = settings_for(emulator, rasa_url, tmp_path / "bot.db")
+    async with open_helpline(settings) as helpline:
+        first = await start_bot(emulator, helpline)
+        handled = emulator.push_text(PATIENT, "je voudrais parler à un humain svp")
+        await replies(first, 2)  # notice + "do you want a person?"
+        await first.stop()
+    emulator.push_text(PATIENT, "oui")  # written while the bot is down
+    emulator.push_update(dict(handled))  # and Telegram redelivers an update already handled
+    async with open_helpline(settings) as helpline:
+        second = await start_bot(emulator, helpline)
+        sent = await replies(second, 3)
+        await second.stop()
+    assert sent[-1]["text"] == html_of(second.catalogue, "human_handoff", "fr")
+    assert len(emulator.sent(PATIENT)) == 3  # the redelivered update was not answered again
+
+
+async def test_nlu_server_stopped_mid_conversation(
+    emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    with (
+        (tmp_path / "rasa.log").open("wb") as log,
+        RasaServer(model_path(), port=free_port(), log=log) as nlu,
+    ):
+        settings = settings_for(emulator, nlu.url, tmp_path / "bot.db")
+        async with open_helpline(settings) as helpline:
+            running = await start_bot(emulator, helpline)
+            emulator.push_text(PATIENT, "je veux porter plainte")
+            answer = (await replies(running, 2))[-1]
+            assert answer["text"] == html_of(running.catalogue, "file_complaint", "fr")
+            nlu.stop()
+            emulator.push_text(PATIENT, "et pour la CNIL ?")
+            menu = (await replies(running, 3))[-1]
+            emulator.push_text(PATIENT, "j'ai envie d'en finir")
+            crisis = (await replies(running, 4))[-1]
+            await running.stop()
+    assert menu["text"] == plain(running.catalogue.phrase("nlu_down", "fr"))
+    assert "person" in button_data(menu) and len(button_data(menu)) >= 4
+    assert crisis["text"] == html_of(running.catalogue, "crisis", "fr")
