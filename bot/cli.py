@@ -166,7 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_nlu_serve)
 
     evaluate = nlu_commands.add_parser("evaluate", help="k-fold cross-validation report")
-    evaluate.add_argument("--folds", type=int, default=5)
+    evaluate.add_argument(
+        "--folds", type=int, default=5, help="k-fold CV; 1 = one stratified 80/20 split"
+    )
     evaluate.add_argument(
         "--reuse", action="store_true", help="reuse runs whose config, data and folds are unchanged"
     )

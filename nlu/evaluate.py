@@ -8,6 +8,7 @@ fallback threshold would trade wrong answers against "did you mean ...?" questio
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -20,7 +21,16 @@ from pathlib import Path
 import yaml
 
 from nlu.dataset import load_examples, normalize
-from nlu.rasa import CONFIG, DATA_DIR, DOMAIN, PIPELINES_DIR, ROOT, rasa_command, rasa_env
+from nlu.rasa import (
+    CONFIG,
+    DATA_DIR,
+    DOMAIN,
+    PIPELINES_DIR,
+    ROOT,
+    data_files,
+    rasa_command,
+    rasa_env,
+)
 
 REPORTS = ROOT / "reports" / "nlu"
 RUNS = REPORTS / "runs"
@@ -66,38 +76,60 @@ def without_fallback(config: Path, target: Path) -> None:
     target.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
 
 
-def cross_validate(config: Path, folds: int) -> Evaluation:
-    name = config.stem if config != CONFIG else "chosen"
-    out = RUNS / name
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
+def run_key(config: Path, folds: int) -> str:
+    """What a cross-validation result depends on: the pipeline without its FallbackClassifier
+    (which CV leaves out), the data, the folds."""
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    pipeline = [c for c in data["pipeline"] if c.get("name") != "FallbackClassifier"]
+    digest = hashlib.sha256(f"{json.dumps(pipeline, sort_keys=True)}|{folds}".encode())
+    for path in data_files():
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _rasa(*args: str) -> None:
+    subprocess.run(
+        rasa_command(*args), cwd=ROOT, env=rasa_env(), check=True, stdout=subprocess.DEVNULL
+    )
+
+
+def _run(config: Path, folds: int, out: Path) -> None:
+    """folds >= 2: k-fold cross-validation; folds == 1: one stratified 80/20 split (for pipelines
+    too slow to cross-validate here, such as DIET at 100 epochs)."""
     with tempfile.TemporaryDirectory() as tmp:
         stripped = Path(tmp) / "config.yml"
         without_fallback(config, stripped)
+        if folds >= 2:
+            _rasa(
+                "test", "nlu", "--nlu", str(DATA_DIR), "--domain", str(DOMAIN),
+                "--config", str(stripped), "--cross-validation", "--folds", str(folds),
+                "--out", str(out), "--successes",
+            )  # fmt: skip
+            return
+        split = Path(tmp) / "split"
+        _rasa("data", "split", "nlu", "--nlu", str(DATA_DIR), "--training-fraction", "0.8",
+              "--random-seed", "42", "--out", str(split))  # fmt: skip
+        _rasa("train", "nlu", "--config", str(stripped), "--domain", str(DOMAIN),
+              "--nlu", str(split / "training_data.yml"), "--out", tmp,
+              "--fixed-model-name", "holdout")  # fmt: skip
+        _rasa("test", "nlu", "--model", str(Path(tmp) / "holdout.tar.gz"),
+              "--nlu", str(split / "test_data.yml"), "--domain", str(DOMAIN),
+              "--out", str(out), "--successes")  # fmt: skip
+
+
+def cross_validate(config: Path, folds: int, *, reuse: bool = False) -> Evaluation:
+    name = config.stem if config != CONFIG else "chosen"
+    out = RUNS / (name if folds >= 2 else f"{name}-holdout")
+    meta_file = out / "meta.json"
+    key = run_key(config, folds)
+    meta = json.loads(meta_file.read_text()) if meta_file.exists() else {}
+    if not (reuse and meta.get("key") == key):
+        shutil.rmtree(out, ignore_errors=True)
+        out.mkdir(parents=True)
         started = time.perf_counter()
-        subprocess.run(
-            rasa_command(
-                "test",
-                "nlu",
-                "--nlu",
-                str(DATA_DIR),
-                "--domain",
-                str(DOMAIN),
-                "--config",
-                str(stripped),
-                "--cross-validation",
-                "--folds",
-                str(folds),
-                "--out",
-                str(out),
-                "--successes",
-            ),
-            cwd=ROOT,
-            env=rasa_env(),
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        seconds = time.perf_counter() - started
+        _run(config, folds, out)
+        meta = {"key": key, "seconds": time.perf_counter() - started}
+        meta_file.write_text(json.dumps(meta))
     predictions = []
     for file in ("intent_successes.json", "intent_errors.json"):
         path = out / file
@@ -105,21 +137,15 @@ def cross_validate(config: Path, folds: int) -> Evaluation:
             predicted = item.get("intent_prediction") or {}
             predictions.append(
                 Prediction(
-                    item["text"],
-                    item["intent"],
-                    predicted.get("name") or "",
-                    float(predicted.get("confidence") or 0.0),
+                    item["text"], item["intent"],
+                    predicted.get("name") or "", float(predicted.get("confidence") or 0.0),
                 )
-            )
+            )  # fmt: skip
     png = out / "intent_confusion_matrix.png"
     return Evaluation(
-        name,
-        config,
-        seconds,
-        predictions,
-        json.loads((out / "intent_report.json").read_text()),
-        png if png.exists() else None,
-    )
+        name, config, meta["seconds"], predictions,
+        json.loads((out / "intent_report.json").read_text()), png if png.exists() else None,
+    )  # fmt: skip
 
 
 def threshold_table(predictions: list[Prediction]) -> list[tuple[float, float, float, float]]:
@@ -215,11 +241,11 @@ def write_summary(evaluations: list[Evaluation], folds: int) -> Path:
     return summary
 
 
-def evaluate(configs: list[Path] | None = None, folds: int = 5) -> Path:
+def evaluate(configs: list[Path] | None = None, folds: int = 5, *, reuse: bool = False) -> Path:
     configs = [c.resolve() for c in configs or [CONFIG, PIPELINES_DIR / "rasa_default.yml"]]
     REPORTS.mkdir(parents=True, exist_ok=True)
     evaluations = []
     for config in configs:
         print(f"cross-validating {config.relative_to(ROOT)} ({folds} folds)...", flush=True)
-        evaluations.append(cross_validate(config, folds))
+        evaluations.append(cross_validate(config, folds, reuse=reuse))
     return write_summary(evaluations, folds)

@@ -57,7 +57,10 @@ def build_dispatcher(helpline: Helpline) -> Dispatcher:
         catalogue=helpline.engine.catalogue,
     )
     dp.update.outer_middleware(DeduplicationMiddleware(helpline.sessions))
-    dp.message.outer_middleware(ThrottlingMiddleware())
+    settings = helpline.settings
+    dp.message.outer_middleware(
+        ThrottlingMiddleware(settings.throttle_messages, settings.throttle_seconds)
+    )
     dp.include_routers(other_chats.make_router(), buttons.make_router(), patients.make_router())
     dp.errors.register(on_error)
     dp.startup.register(set_commands)

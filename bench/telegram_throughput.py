@@ -1,0 +1,133 @@
+"""Benchmark: the whole bot through the Bot API emulator vs the bare NLU server, in one run.
+
+Starts the real Rasa server, the loopback Bot API emulator and the real bot (aiogram polling loop,
+engine, SQLite file). Pushes messages from many patients (one at a time per patient, as people
+write), and measures messages per second answered and reply latency (push -> sendMessage). Then
+measures bare `/model/parse` throughput at the same concurrency. The bot's overhead is the gap.
+Run: `.venv/bin/python bench/telegram_throughput.py [--patients 40] [--messages 10]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bot.app import open_helpline
+from bot.settings import Settings
+from bot.telegram.app import build_bot, build_dispatcher
+from nlu import rasa
+from nlu.client import NLUClient
+from nlu.dataset import load_examples
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.conftest import free_port
+from tests.telegram_emulator import BotAPIEmulator
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def texts() -> list[str]:
+    pool = [
+        t
+        for by in load_examples().values()
+        for intent, ts in by.items()
+        for t in ts
+        if intent not in {"crisis", "human_handoff"}  # keep every turn a plain answer
+    ]
+    random.Random(1).shuffle(pool)
+    return pool
+
+
+async def bot_run(url: str, patients: int, messages: int, tmp: str) -> tuple[float, list[float]]:
+    pool = texts()
+    async with BotAPIEmulator() as emulator:
+        settings = Settings(
+            rasa_url=url,
+            telegram_bot_token=emulator.token,
+            telegram_api_url=emulator.base_url,
+            database_url=f"sqlite+aiosqlite:///{tmp}/bench.db",
+            throttle_messages=1000,  # bench patients type faster than people do
+        )
+        async with open_helpline(settings) as helpline:
+            bot, dp = build_bot(settings), build_dispatcher(helpline)
+            polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False))
+            await emulator.wait_for_calls("getUpdates")
+            for p in range(patients):  # first contacts (privacy notice), not timed
+                emulator.push_text(10_000 + p, "/start")
+            await emulator.wait_for_calls("sendMessage", 2 * patients, timeout=120)
+            latencies: list[float] = []
+
+            async def patient(p: int) -> None:
+                chat = 10_000 + p
+                for i in range(messages):
+                    before = len(emulator.calls("sendMessage", chat_id=chat))
+                    started = time.perf_counter()
+                    emulator.push_text(chat, pool[(p * messages + i) % len(pool)])
+                    await emulator.wait_for_calls(
+                        "sendMessage", before + 1, chat_id=chat, timeout=60
+                    )
+                    latencies.append((time.perf_counter() - started) * 1000)
+
+            started = time.perf_counter()
+            await asyncio.gather(*(patient(p) for p in range(patients)))
+            elapsed = time.perf_counter() - started
+            await dp.stop_polling()
+            await polling
+    return patients * messages / elapsed, latencies
+
+
+async def bare_run(url: str, concurrency: int, total: int) -> float:
+    pool = texts()
+    async with NLUClient(url, timeout=10) as client:
+        queue = iter(range(total))
+
+        async def worker() -> None:
+            for i in queue:
+                await client.parse(pool[i % len(pool)])
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return total / (time.perf_counter() - started)
+
+
+async def measure(url: str, patients: int, messages: int) -> None:
+    async with NLUClient(url) as client:  # warm-up
+        for text in texts()[:50]:
+            await client.parse(text)
+    with tempfile.TemporaryDirectory() as tmp:
+        bot_rate, latencies = await bot_run(url, patients, messages, tmp)
+    bare_rate = await bare_run(url, patients, patients * messages)
+    print(
+        f"bot through the emulator: {patients} patients x {messages} messages, "
+        f"{bot_rate:.1f} msg/s, reply latency p50 {statistics.median(latencies):.0f} ms, "
+        f"p99 {percentile(latencies, 99):.0f} ms"
+    )
+    print(f"bare NLU /model/parse, {patients} in flight: {bare_rate:.1f} req/s")
+    print(f"bot / bare NLU throughput: {100 * bot_rate / bare_rate:.0f}%")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--patients", type=int, default=40)
+    parser.add_argument("--messages", type=int, default=10)
+    args = parser.parse_args()
+    server = rasa.RasaServer(rasa.model_path(), port=free_port())
+    server.start()
+    try:
+        server.wait_ready()
+        asyncio.run(measure(server.url, args.patients, args.messages))
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
