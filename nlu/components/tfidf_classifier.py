@@ -36,6 +36,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             "C": 10.0,
             "word_ngrams": [1, 2],
             "char_ngrams": [2, 5],
+            "char_analyzer": "char_wb",  # or "char": n-grams across word boundaries
             "class_weight": "balanced",
             "ranking_length": 10,
             "random_state": 42,
@@ -77,7 +78,9 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
                 **common,
             ),
             TfidfVectorizer(
-                analyzer="char_wb", ngram_range=tuple(self.config["char_ngrams"]), **common
+                analyzer=self.config["char_analyzer"],
+                ngram_range=tuple(self.config["char_ngrams"]),
+                **common,
             ),
         )
         classifier = LogisticRegression(
