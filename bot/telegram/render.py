@@ -34,10 +34,12 @@ def to_html_parts(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
             else:
                 high = middle - 1
         cut = low
-        if cut < len(text):
-            boundary = max(text.rfind(sep, 0, cut) for sep in ("\n\n", "\n", " "))
-            if boundary > cut // 2:
-                cut = boundary
+        if cut < len(text):  # prefer a paragraph, then a line, then a word boundary
+            for separator in ("\n\n", "\n", " "):
+                boundary = text.rfind(separator, 0, cut)
+                if boundary > cut // 2:
+                    cut = boundary
+                    break
         parts.append(to_html(text[:cut].rstrip()))
         text = text[cut:].lstrip()
     return parts

@@ -1,0 +1,85 @@
+"""Webhook mode, Bot API resilience and the command menu, against the Bot API emulator."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp import web
+from pydantic import SecretStr
+
+from bot.app import open_helpline
+from bot.telegram.app import WEBHOOK_PATH, build_bot, build_dispatcher, build_webhook_app
+from bot.telegram.render import TELEGRAM_LIMIT, to_html_parts
+from tests.conftest import free_port
+from tests.telegram_emulator import BotAPIEmulator
+from tests.test_telegram_bot import PATIENT, plain, settings_for, start_bot
+
+SECRET = "s3cret-token_for-tests"
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[BotAPIEmulator]:
+    async with BotAPIEmulator() as emulator:
+        yield emulator
+
+
+async def test_webhook_mode_answers_and_checks_the_secret_token(
+    emulator: BotAPIEmulator, rasa_url: str, tmp_path: Path
+) -> None:
+    settings = settings_for(emulator, rasa_url, tmp_path / "bot.db").model_copy(
+        update={"telegram_webhook_secret": SecretStr(SECRET)}
+    )
+    async with open_helpline(settings) as helpline:
+        bot, dp = build_bot(settings), build_dispatcher(helpline)
+        runner = web.AppRunner(build_webhook_app(helpline, bot, dp))
+        await runner.setup()
+        port = free_port()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        try:
+            url = f"http://127.0.0.1:{port}{WEBHOOK_PATH}"
+            await bot.set_webhook(url, secret_token=SECRET)
+            update = emulator.push_text(PATIENT, "je veux porter plainte")
+            assert await emulator.deliver_webhook(update) == 200
+            await emulator.wait_for_calls("sendMessage", 2, chat_id=PATIENT)
+            answer = emulator.sent(PATIENT)[-1]["text"]
+            assert answer == plain(helpline.engine.catalogue.answer("file_complaint", "fr").text)
+            forged = dict(emulator.push_text(PATIENT, "bonjour"), update_id=10_000)
+            async with aiohttp.ClientSession() as session:
+                for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
+                    async with session.post(url, json=forged, headers=headers) as response:
+                        assert response.status == 401
+            assert len(emulator.sent(PATIENT)) == 2
+        finally:
+            await runner.cleanup()
+
+
+async def test_server_errors_are_retried_and_commands_set_in_both_languages(
+    emulator: BotAPIEmulator, rasa_url: str, tmp_path: Path
+) -> None:
+    async with open_helpline(settings_for(emulator, rasa_url, tmp_path / "bot.db")) as helpline:
+        running = await start_bot(emulator, helpline)
+        emulator.fail_next("sendMessage", 2, error_code=502, chat_id=PATIENT)
+        emulator.push_text(PATIENT, "bonjour")
+        await emulator.wait_for_calls("sendMessage", 4, chat_id=PATIENT)  # 2 refused, then 2
+        await running.stop()
+    assert [c.ok for c in emulator.calls("sendMessage", chat_id=PATIENT)] == [
+        False, False, True, True,
+    ]  # fmt: skip
+    french = [c["command"] for c in emulator.commands(language_code="fr")]
+    english = {c["command"]: c["description"] for c in emulator.commands(language_code="en")}
+    assert french == ["start", "help", "human", "privacy", "language", "delete"]
+    assert english["delete"] == "Erase my data"
+    assert emulator.commands()  # default list for every other language
+
+
+def test_long_replies_are_split_at_boundaries_and_stay_valid_html() -> None:
+    text = ("**Étape** : lisez ceci & <gardez> le reçu.\n\n" * 400).strip()
+    parts = to_html_parts(text)
+    assert len(parts) > 1
+    assert all(len(p) <= TELEGRAM_LIMIT for p in parts)
+    assert all(p.count("<b>") == p.count("</b>") for p in parts)
+    assert all(p.endswith("reçu.") for p in parts)  # cut between paragraphs
+    assert "".join(parts).count("&lt;gardez&gt;") == 400
