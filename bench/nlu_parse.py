@@ -14,14 +14,11 @@ import socket
 import statistics
 import time
 
+from stats import percentile
+
 from nlu import rasa
 from nlu.client import NLUClient
 from nlu.dataset import load_examples
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 async def measure(url: str, requests: int, concurrency: int) -> None:

@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from stats import percentile
+
 from bot.app import open_helpline
 from bot.settings import Settings
 from bot.telegram.app import build_bot, build_dispatcher
@@ -28,11 +30,6 @@ from nlu.dataset import load_examples
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.conftest import free_port
 from tests.telegram_emulator import BotAPIEmulator
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def texts() -> list[str]:

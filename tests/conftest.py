@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from nlu import rasa
+from storage.db import create_engine, migrate, session_factory
 
 
 def free_port() -> int:
@@ -33,3 +35,12 @@ def rasa_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log_path: Path = tmp_path_factory.mktemp("rasa") / "rasa.log"
     with log_path.open("wb") as log, rasa.RasaServer(model, port=free_port(), log=log) as server:
         yield server.url
+
+
+@pytest.fixture
+async def sessions(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on a fresh SQLite file under var/, migrated like at start-up."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/var/helpline.db")
+    await migrate(engine)
+    yield session_factory(engine)
+    await engine.dispose()

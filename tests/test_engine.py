@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -13,18 +12,9 @@ from bot.engine import Engine, Incoming, Turn
 from nlu.client import NLUClient
 from nlu.dataset import intents_contract
 from responses import load_catalogue
-from storage.db import create_engine, migrate, session_factory
 from tests.conftest import free_port
 
 CATALOGUE = load_catalogue(intents_contract())
-
-
-@pytest.fixture
-async def sessions(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/helpline.db")
-    await migrate(engine)
-    yield session_factory(engine)
-    await engine.dispose()
 
 
 @pytest.fixture

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.db import create_engine, migrate, session_factory
+from storage.db import create_engine, migrate
 from storage.models import utcnow
 from storage.repositories import MessageRepository, PatientRepository
-
-
-@pytest.fixture
-async def sessions(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/var/helpline.db")
-    await migrate(engine)
-    yield session_factory(engine)
-    await engine.dispose()
 
 
 async def test_migrations_create_the_file_in_wal_mode_and_are_idempotent(tmp_path: Path) -> None:
