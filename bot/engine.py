@@ -78,6 +78,7 @@ class Incoming:
 @dataclass
 class Turn:
     language: str
+    pseudonym: str = ""  # how agents may refer to the patient: never a name
     replies: list[Reply] = field(default_factory=list)
     escalations: list[Escalation] = field(default_factory=list)
     patient_deleted: bool = False
@@ -152,7 +153,7 @@ class Engine:
             kind = incoming.attachment or ("button" if incoming.button is not None else "text")
             text = "" if incoming.attachment else (incoming.text or incoming.button or "")
             await MessageRepository(session).add(patient, "in", text, kind=kind)
-            turn = Turn(language=choose_language(patient))
+            turn = Turn(language=choose_language(patient), pseudonym=patient.pseudonym)
             if notice is not None:
                 text = self.catalogue.phrase(notice, turn.language)
                 turn.replies.append(Reply(text))
@@ -173,7 +174,7 @@ class _Conversation:
         self.catalogue = engine.catalogue
         self.patient = patient
         self.messages = messages
-        self.turn = Turn(language=choose_language(patient))
+        self.turn = Turn(language=choose_language(patient), pseudonym=patient.pseudonym)
         self._answered: list[str | None] = []
 
     @property

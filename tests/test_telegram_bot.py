@@ -330,3 +330,14 @@ async def test_nlu_server_stopped_mid_conversation(
     assert menu["text"] == plain(running.catalogue.phrase("nlu_down", "fr"))
     assert "person" in button_data(menu) and len(button_data(menu)) >= 4
     assert crisis["text"] == html_of(running.catalogue, "crisis", "fr")
+
+
+async def test_crisis_alerts_the_agents_group_by_pseudonym_only(running: RunningBot) -> None:
+    running.emulator.push_text(PATIENT, "je veux mourir, je n'en peux plus", first_name="Jeanne")
+    *_, crisis = await replies(running, 2)
+    assert crisis["text"] == html_of(running.catalogue, "crisis", "fr")
+    [alert] = (await running.emulator.wait_for_calls("sendMessage", 1, chat_id=-1001000))[:1]
+    [(pseudonym,)] = await running.rows("SELECT pseudonym FROM patients")
+    text = alert.params["text"]
+    assert pseudonym in text and "URGENT" in text and "crisis" in text
+    assert "Jeanne" not in text and "mourir" not in text and str(PATIENT) not in text

@@ -9,7 +9,9 @@ from bot.engine import Engine, Incoming
 from bot.telegram.sending import send_turn
 
 
-async def on_button(query: CallbackQuery, bot: Bot, engine: Engine) -> None:
+async def on_button(
+    query: CallbackQuery, bot: Bot, engine: Engine, agents_chat_id: int | None = None
+) -> None:
     await query.answer()  # stop the spinner on the patient's button at once
     message = query.message
     if message is None or message.chat.type != "private":
@@ -20,7 +22,7 @@ async def on_button(query: CallbackQuery, bot: Bot, engine: Engine) -> None:
         button=query.data or "",
         client_language=query.from_user.language_code,
     )
-    await send_turn(bot, engine, message.chat.id, await engine.handle(incoming))
+    await send_turn(bot, engine, message.chat.id, await engine.handle(incoming), agents_chat_id)
 
 
 def make_router() -> Router:

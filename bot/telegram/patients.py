@@ -27,7 +27,12 @@ def to_incoming(message: Message) -> Incoming:
 
 
 async def on_message(
-    message: Message, bot: Bot, engine: Engine, throttled: bool = False, warn: bool = False
+    message: Message,
+    bot: Bot,
+    engine: Engine,
+    agents_chat_id: int | None = None,
+    throttled: bool = False,
+    warn: bool = False,
 ) -> None:
     incoming = to_incoming(message)
     if throttled and not is_crisis(incoming.text):  # a crisis is answered, flood or not
@@ -35,7 +40,7 @@ async def on_message(
     else:
         async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
             turn = await engine.handle(incoming)
-    await send_turn(bot, engine, message.chat.id, turn)
+    await send_turn(bot, engine, message.chat.id, turn, agents_chat_id)
 
 
 def make_router() -> Router:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
@@ -66,14 +65,34 @@ class RetryMiddleware(BaseRequestMiddleware):
         raise AssertionError("unreachable")
 
 
-async def send_turn(bot: Bot, engine: Engine, chat_id: int, turn: Turn, **extra: Any) -> None:
-    """Send every reply of a turn, in order; buttons go on the last part of a long reply."""
+async def alert_agents(bot: Bot, agents_chat_id: int | None, turn: Turn) -> None:
+    """Interim escalation until cases and topics exist: tell the agents' group that a patient
+    (by pseudonym, never by name or text) needs a person, and how urgently."""
+    for escalation in turn.escalations:
+        log.warning("escalation requested: %s, %s", escalation.reason, escalation.priority)
+        if agents_chat_id is None:
+            continue
+        flag = "🔴 URGENT" if escalation.priority == "urgent" else "Demande"
+        await bot.send_message(
+            agents_chat_id,
+            f"{flag} : le patient {turn.pseudonym} ({turn.language}) demande une personne "
+            f"(motif : {escalation.reason}).",
+            parse_mode=None,
+        )
+
+
+async def send_turn(
+    bot: Bot, engine: Engine, chat_id: int, turn: Turn, agents_chat_id: int | None = None
+) -> None:
+    """Send every reply of a turn, in order (buttons on the last part of a long reply), then
+    alert the agents of any escalation."""
     try:
         for reply in turn.replies:
             parts = to_html_parts(reply.text)
             for index, part in enumerate(parts):
                 markup = keyboard(reply.buttons) if index == len(parts) - 1 else None
-                await bot.send_message(chat_id, part, reply_markup=markup, **extra)
+                await bot.send_message(chat_id, part, reply_markup=markup)
     except TelegramForbiddenError:
         log.info("a patient blocked the bot; marked, not retried")
         await engine.blocked("telegram", str(chat_id))
+    await alert_agents(bot, agents_chat_id, turn)
