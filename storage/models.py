@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -66,3 +66,37 @@ class ChannelState(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(default="")
+
+
+class Case(Base):
+    """A request for a person: one open case per patient at a time (partial unique index)."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index(
+            "ux_cases_one_open_per_patient",
+            "patient_id",
+            unique=True,
+            sqlite_where=text("status != 'closed'"),
+            postgresql_where=text("status != 'closed'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(8), default="waiting")  # waiting, taken, closed
+    priority: Mapped[str] = mapped_column(String(8), default="normal")  # urgent, high, normal
+    risk_flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reason: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8), default="fr")
+    assigned_agent_id: Mapped[int | None]
+    topic_id: Mapped[int | None]
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    first_agent_reply_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    satisfaction: Mapped[int | None]
+
+    @property
+    def number(self) -> str:
+        """What agents and patients call the case: never a name."""
+        return f"C-{self.id:05d}"

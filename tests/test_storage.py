@@ -21,7 +21,7 @@ async def test_migrations_create_the_file_in_wal_mode_and_are_idempotent(tmp_pat
         assert (await connection.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
         version = (await connection.execute(text("SELECT version_num FROM alembic_version"))).all()
     await engine.dispose()
-    assert version == [("0002",)]
+    assert version == [("0003",)]
     assert (tmp_path / "db" / "helpline.db").exists()
 
 
