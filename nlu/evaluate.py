@@ -177,13 +177,18 @@ def language_of() -> dict[str, str]:
 def write_summary(evaluations: list[Evaluation], folds: int) -> Path:
     langs = language_of()
     lines = [
-        "# NLU evaluation",
+        "# NLU evaluation" + ("" if folds >= 2 else ": one 80/20 split"),
         "",
-        f"{folds}-fold cross-validation of each pipeline on `nlu/data/` "
-        f"({len(evaluations[0].predictions)} examples), FallbackClassifier removed so that every "
-        "prediction is scored (written by `helpline nlu evaluate`).",
+        (
+            f"{folds}-fold cross-validation of each pipeline on `nlu/data/`"
+            if folds >= 2
+            else "One stratified 80/20 split of `nlu/data/` (seed 42), the same for every pipeline:"
+            " for pipelines too slow to cross-validate on this machine"
+        )
+        + f" ({len(evaluations[0].predictions)} test examples), FallbackClassifier removed so"
+        " that every prediction is scored (written by `helpline nlu evaluate`).",
         "",
-        "| pipeline | accuracy | macro-F1 | macro-F1 fr | macro-F1 en | CV wall time | "
+        "| pipeline | accuracy | macro-F1 | macro-F1 fr | macro-F1 en | wall time (train+test) | "
         "best fallback threshold |",
         "|---|---|---|---|---|---|---|",
     ]
@@ -207,7 +212,7 @@ def write_summary(evaluations: list[Evaluation], folds: int) -> Path:
     for ev in evaluations:
         lines += ["", f"## {ev.name}", ""]
         if ev.confusion_png:
-            target = REPORTS / f"{ev.name}_confusion.png"
+            target = REPORTS / f"{ev.name if folds >= 2 else ev.name + '-holdout'}_confusion.png"
             shutil.copyfile(ev.confusion_png, target)
             lines += [f"Confusion matrix: `{target.relative_to(ROOT)}`", ""]
         lines += ["| intent | precision | recall | F1 | support |", "|---|---|---|---|---|"]
@@ -236,7 +241,7 @@ def write_summary(evaluations: list[Evaluation], folds: int) -> Path:
             f"| {t:.2f} | {rate:.3f} | {acc:.3f} | {cost:.3f} |"
             for t, rate, acc, cost in threshold_table(ev.predictions)
         ]
-    summary = REPORTS / "summary.md"
+    summary = REPORTS / ("summary.md" if folds >= 2 else "summary-holdout.md")
     summary.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return summary
 
