@@ -57,7 +57,7 @@ async def bot_run(url: str, patients: int, messages: int, tmp: str) -> tuple[flo
         async with open_helpline(settings) as helpline:
             bot, dp = build_bot(settings), build_dispatcher(helpline)
             polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False))
-            await emulator.wait_for_calls("getUpdates")
+            await emulator.wait_until(lambda: emulator.waiting_pollers > 0, timeout=30)
             for p in range(patients):  # first contacts (privacy notice), not timed
                 emulator.push_text(10_000 + p, "/start")
             await emulator.wait_for_calls("sendMessage", 2 * patients, timeout=120)

@@ -120,7 +120,26 @@ class Engine:
         async with self._lock(incoming):
             return await self._handle(incoming)
 
+    async def _parse(self, incoming: Incoming) -> ParseResult | None:
+        """Classify free text before the database transaction opens, so that no transaction
+        waits on the NLU server. None: nothing to parse, a crisis (the net decides), or the
+        NLU server is down (the conversation degrades)."""
+        text = incoming.text
+        if (
+            incoming.attachment is not None
+            or incoming.button is not None
+            or not text.strip()
+            or text.strip().startswith("/")
+            or is_crisis(text)
+        ):
+            return None
+        try:
+            return await self.nlu.parse(text)
+        except NLUUnavailable:
+            return None
+
     async def _handle(self, incoming: Incoming) -> Turn:
+        parsed = await self._parse(incoming)
         async with self.sessions() as session, session.begin():
             patients = PatientRepository(session)
             patient, created = await patients.get_or_create(
@@ -136,7 +155,7 @@ class Engine:
             elif incoming.text.strip().startswith("/"):
                 await conversation.on_command(incoming.text.strip())
             else:
-                await conversation.on_text(incoming.text)
+                await conversation.on_text(incoming.text, parsed)
             if conversation.turn.patient_deleted:
                 await patients.delete(patient)
             else:
@@ -234,7 +253,7 @@ class _Conversation:
 
     # --- what the patient sent --------------------------------------------------------------
 
-    async def on_text(self, text: str) -> None:
+    async def on_text(self, text: str, result: ParseResult | None) -> None:
         if not text.strip():
             await self.messages.add(self.patient, "in", text)
             self.menu("empty")
@@ -243,9 +262,7 @@ class _Conversation:
             await self.messages.add(self.patient, "in", text, intent="crisis")
             self.crisis()
             return
-        try:
-            result = await self.engine.nlu.parse(text)
-        except NLUUnavailable:
+        if result is None:  # the NLU server is down or failed
             await self.messages.add(self.patient, "in", text)
             self.say(
                 self.catalogue.phrase("nlu_down", self.language),

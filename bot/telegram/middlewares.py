@@ -18,38 +18,47 @@ LAST_UPDATE_KEY = "telegram:last_update_id"
 
 
 class DeduplicationMiddleware(BaseMiddleware):
-    """Handle each update once, also across restarts: the last handled id is kept in the database.
+    """Handle each update once, also across restarts.
 
-    Telegram's update ids increase; an update at or below the last handled one, or one already in
-    flight, is a redelivery (polling offset lost in a crash, webhook retry) and is skipped.
+    Within a process, the ids seen (handled or in flight) are remembered. Across restarts, the
+    highest id handled is kept in the database and everything at or below it is a redelivery
+    (polling offset lost in a crash, webhook retry). Updates are handled concurrently, so the
+    floor is the one loaded at start: an id below another already handled is not a duplicate.
     """
+
+    KEEP = 10_000  # ids remembered in memory
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
-        self.last_handled: int | None = None
-        self.in_flight: set[int] = set()
+        self.floor: int | None = None
+        self.highest = 0
+        self.seen: set[int] = set()
 
-    async def _load(self) -> int:
-        if self.last_handled is None:
+    async def _floor(self) -> int:
+        if self.floor is None:
             async with self.sessions() as session:
                 value = await ChannelStateRepository(session).get(LAST_UPDATE_KEY)
-            self.last_handled = int(value) if value else 0
-        return self.last_handled
+            if self.floor is None:  # another update may have loaded it meanwhile
+                self.floor = int(value) if value else 0
+                self.highest = max(self.highest, self.floor)
+        return self.floor
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
         update_id = event.update_id
-        if update_id <= await self._load() or update_id in self.in_flight:
+        floor = await self._floor()
+        # no await between this check and the add: concurrent copies can't both pass
+        if update_id <= floor or update_id in self.seen:
             return None
-        self.in_flight.add(update_id)
+        self.seen.add(update_id)
         try:
             return await handler(event, data)
         finally:
-            self.in_flight.discard(update_id)
-            # in-flight updates below this one are still handled once: they are in in_flight
-            self.last_handled = max(self.last_handled or 0, update_id)
+            self.highest = max(self.highest, update_id)
+            if len(self.seen) > self.KEEP:
+                self.seen = {i for i in self.seen if i > self.highest - self.KEEP // 2}
             async with self.sessions() as session, session.begin():
-                await ChannelStateRepository(session).set(LAST_UPDATE_KEY, str(self.last_handled))
+                await ChannelStateRepository(session).set(LAST_UPDATE_KEY, str(self.highest))
 
 
 class ThrottlingMiddleware(BaseMiddleware):
