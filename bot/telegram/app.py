@@ -56,7 +56,9 @@ def build_dispatcher(helpline: Helpline) -> Dispatcher:
         agents_chat_id=helpline.settings.helpline_agents_chat_id,
         catalogue=helpline.engine.catalogue,
     )
-    dp.update.outer_middleware(DeduplicationMiddleware(helpline.sessions))
+    deduplication = DeduplicationMiddleware(helpline.sessions)
+    dp.update.outer_middleware(deduplication)
+    dp.shutdown.register(deduplication.flush)
     settings = helpline.settings
     dp.message.outer_middleware(
         ThrottlingMiddleware(settings.throttle_messages, settings.throttle_seconds)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
@@ -33,6 +34,7 @@ class DeduplicationMiddleware(BaseMiddleware):
         self.floor: int | None = None
         self.highest = 0
         self.seen: set[int] = set()
+        self._writer: asyncio.Task[None] | None = None
 
     async def _floor(self) -> int:
         if self.floor is None:
@@ -57,8 +59,22 @@ class DeduplicationMiddleware(BaseMiddleware):
             self.highest = max(self.highest, update_id)
             if len(self.seen) > self.KEEP:
                 self.seen = {i for i in self.seen if i > self.highest - self.KEEP // 2}
+            # one writer at a time, always writing the latest value: under load many updates
+            # share one write instead of each waiting for its own
+            if self._writer is None or self._writer.done():
+                self._writer = asyncio.create_task(self._persist())
+
+    async def _persist(self) -> None:
+        written = -1
+        while written != self.highest:
+            written = self.highest
             async with self.sessions() as session, session.begin():
-                await ChannelStateRepository(session).set(LAST_UPDATE_KEY, str(self.highest))
+                await ChannelStateRepository(session).set(LAST_UPDATE_KEY, str(written))
+
+    async def flush(self) -> None:
+        """Wait for the last handled id to be on disk (at shutdown)."""
+        if self._writer is not None:
+            await self._writer
 
 
 class ThrottlingMiddleware(BaseMiddleware):
