@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import traceback
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -45,8 +46,17 @@ def build_bot(settings: Settings) -> Bot:
 
 
 async def on_error(event: ErrorEvent) -> bool:
-    # the exception type and the update id only: no patient text in the logs
-    log.error("update %s failed: %s", event.update.update_id, type(event.exception).__name__)
+    # the error type and where it happened, never its message: database errors quote the
+    # statement's parameters (a chat id, a redacted text)
+    where = [
+        f"{f.filename}:{f.lineno}" for f in traceback.extract_tb(event.exception.__traceback__)
+    ]
+    log.error(
+        "update %s failed: %s at %s",
+        event.update.update_id,
+        type(event.exception).__name__,
+        where[-1] if where else "?",
+    )
     return True
 
 
