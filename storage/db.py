@@ -24,6 +24,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")  # readers don't block the writer
+    # WAL + NORMAL: no fsync per commit (one per checkpoint); a power cut may lose the last
+    # commits, never corrupt the file. FULL cost ~30 ms of fsync per message under load.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")  # ON DELETE CASCADE for /delete
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
