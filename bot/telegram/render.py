@@ -26,6 +26,10 @@ def to_html_parts(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     parts: list[str] = []
     text = text.strip()
     while text:
+        whole = to_html(text)
+        if len(whole) <= limit:  # the usual case: one message, no search
+            parts.append(whole)
+            break
         low, high = 1, len(text)  # longest prefix whose HTML fits
         while low < high:
             middle = (low + high + 1) // 2
