@@ -55,6 +55,8 @@ class Message(Base):
     intent: Mapped[str | None] = mapped_column(String(64))
     confidence: Mapped[float | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # set while a person handles the patient: the human phase of the conversation
+    case_id: Mapped[int | None] = mapped_column(index=True)
 
     patient: Mapped[Patient] = relationship(back_populates="messages")
 
@@ -95,8 +97,27 @@ class Case(Base):
     first_agent_reply_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     satisfaction: Mapped[int | None]
+    card_message_id: Mapped[int | None]  # the pinned case card in the topic
+    taken_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]  # last "still waiting" reminder to the agents
 
     @property
     def number(self) -> str:
         """What agents and patients call the case: never a name."""
         return f"C-{self.id:05d}"
+
+
+class AgentOutbox(Base):
+    """What the bot must post to the agents' group, in order, paced to Telegram's group limit.
+    Durable, so a restart neither drops nor repeats a case's messages."""
+
+    __tablename__ = "agent_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # topic, card, text, copy, announce, ...
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0)
