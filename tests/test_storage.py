@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.db import create_engine, migrate
-from storage.models import utcnow
+from storage.db import MIGRATIONS, create_engine, migrate
+from storage.models import Base, utcnow
 from storage.repositories import MessageRepository, PatientRepository
 
 
@@ -21,8 +24,19 @@ async def test_migrations_create_the_file_in_wal_mode_and_are_idempotent(tmp_pat
         assert (await connection.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
         version = (await connection.execute(text("SELECT version_num FROM alembic_version"))).all()
     await engine.dispose()
-    assert version == [("0003",)]
+    assert version == [(ScriptDirectory(str(MIGRATIONS)).get_current_head(),)]
     assert (tmp_path / "db" / "helpline.db").exists()
+
+
+async def test_migrations_build_exactly_the_models_schema(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/helpline.db")
+    await migrate(engine)
+    async with engine.connect() as connection:
+        differences = await connection.run_sync(
+            lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata)
+        )
+    await engine.dispose()
+    assert differences == []
 
 
 async def test_patient_and_redacted_messages_round_trip(
