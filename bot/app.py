@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.engine import Engine
+from bot.escalation import Escalations
+from bot.hours import OpeningHours
 from bot.settings import Settings
 from nlu.client import NLUClient
 from nlu.rasa import fallback_threshold, intents_from_domain
@@ -20,6 +23,7 @@ from storage.repositories import MessageRepository
 @dataclass(frozen=True)
 class Helpline:
     engine: Engine
+    escalations: Escalations
     sessions: async_sessionmaker[AsyncSession]
     settings: Settings
 
@@ -34,8 +38,16 @@ async def open_helpline(settings: Settings) -> AsyncIterator[Helpline]:
         async with sessions() as session, session.begin():
             await MessageRepository(session).purge_older_than(settings.retention_days)
         catalogue = load_catalogue(intents_from_domain())
+        escalations = Escalations(
+            catalogue,
+            sessions,
+            OpeningHours.parse(settings.agents_hours, settings.agents_timezone),
+            reminder_after=timedelta(minutes=settings.case_reminder_minutes),
+        )
         async with NLUClient(settings.rasa_url, timeout=settings.nlu_timeout) as nlu:
-            engine = Engine(catalogue, nlu, sessions, threshold=fallback_threshold())
-            yield Helpline(engine, sessions, settings)
+            engine = Engine(
+                catalogue, nlu, sessions, threshold=fallback_threshold(), escalations=escalations
+            )
+            yield Helpline(engine, escalations, sessions, settings)
     finally:
         await db.dispose()

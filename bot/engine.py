@@ -15,10 +15,12 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.escalation import SATISFACTION, Escalations
 from bot.safety import is_crisis
 from nlu.client import FALLBACK_INTENT, NLUUnavailable, ParseResult
 from responses import Catalogue
-from storage.models import Patient
+from storage.cases import CaseRepository
+from storage.models import Case, Patient
 from storage.repositories import MessageRepository, PatientRepository
 
 LANGUAGES = ("fr", "en")
@@ -73,6 +75,8 @@ class Incoming:
     # what a non-text message carried: "photo", "document", "voice", "sticker", "contact", ...
     # Only the kind is stored, never the content (a shared contact's number included).
     attachment: str | None = None
+    # the channel's id of the message, so that it can be copied to the agents during a case
+    message_id: int | None = None
 
 
 @dataclass
@@ -99,11 +103,14 @@ class Engine:
         sessions: async_sessionmaker[AsyncSession],
         *,
         threshold: float = 0.5,
+        escalations: Escalations | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.nlu = nlu
         self.sessions = sessions
         self.threshold = threshold
+        # None: escalations are only reported in the turn (no agents behind this engine)
+        self.escalations = escalations
         # one turn at a time per patient: replies stay in order and state updates don't race
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
             weakref.WeakValueDictionary()
@@ -145,10 +152,15 @@ class Engine:
             patient, created = await patients.get_or_create(
                 incoming.channel, incoming.chat_id, incoming.client_language
             )
-            conversation = _Conversation(self, patient, MessageRepository(session))
+            case = None
+            if self.escalations is not None and not created:
+                case = await CaseRepository(session).find_open(patient)
+            conversation = _Conversation(self, patient, MessageRepository(session), case)
             if created:
                 conversation.say(self.catalogue.phrase("welcome", conversation.language))
-            if incoming.attachment is not None:
+            if case is not None and incoming.button is None and not _is_command(incoming.text):
+                await conversation.on_case_message(incoming, parsed)
+            elif incoming.attachment is not None:
                 await conversation.on_attachment(incoming.attachment)
             elif incoming.button is not None:
                 await conversation.on_button(incoming.button)
@@ -158,8 +170,15 @@ class Engine:
                 await conversation.on_text(incoming.text, parsed)
             if conversation.turn.patient_deleted:
                 await patients.delete(patient)
-            else:
-                await conversation.store_replies()
+                return conversation.turn
+            if self.escalations is not None:
+                for esc in conversation.turn.escalations:
+                    language = conversation.language
+                    for text in await self.escalations.open(
+                        session, patient, esc.reason, esc.priority, language
+                    ):
+                        conversation.say(text)
+            await conversation.store_replies()
             return conversation.turn
 
     async def record(self, incoming: Incoming, notice: str | None = None) -> Turn:
@@ -171,7 +190,14 @@ class Engine:
             )
             kind = incoming.attachment or ("button" if incoming.button is not None else "text")
             text = "" if incoming.attachment else (incoming.text or incoming.button or "")
-            await MessageRepository(session).add(patient, "in", text, kind=kind)
+            case = None
+            if self.escalations is not None:
+                case = await CaseRepository(session).find_open(patient)
+            case_id = case.id if case is not None else None
+            await MessageRepository(session).add(patient, "in", text, kind=kind, case_id=case_id)
+            if case is not None and self.escalations is not None and incoming.button is None:
+                # a person is reading: a flood reaches them whole, paced by the outbox
+                await self.escalations.relay(session, case, incoming.message_id, kind)
             turn = Turn(language=choose_language(patient), pseudonym=patient.pseudonym)
             if notice is not None:
                 text = self.catalogue.phrase(notice, turn.language)
@@ -185,14 +211,21 @@ class Engine:
             await PatientRepository(session).mark_blocked(channel, chat_id)
 
 
+def _is_command(text: str) -> bool:
+    return text.strip().startswith("/")
+
+
 class _Conversation:
     """One turn of one patient's conversation."""
 
-    def __init__(self, engine: Engine, patient: Patient, messages: MessageRepository) -> None:
+    def __init__(
+        self, engine: Engine, patient: Patient, messages: MessageRepository, case: Case | None
+    ) -> None:
         self.engine = engine
         self.catalogue = engine.catalogue
         self.patient = patient
         self.messages = messages
+        self.case = case  # the patient's open case: a person answers, the bot stays quiet
         self.turn = Turn(language=choose_language(patient), pseudonym=patient.pseudonym)
         self._answered: list[str | None] = []
 
@@ -228,8 +261,10 @@ class _Conversation:
     def answer(self, intent: str) -> None:
         answer = self.catalogue.answer(intent, self.language)
         buttons = [self.topic_button(b) for b in answer.buttons]
-        if intent in OFFER_PERSON and PERSON not in {b.data for b in buttons}:
-            buttons.append(self.person_button())
+        if intent in OFFER_PERSON:
+            self._set_state(offered=intent)  # a person asked for from here is "high"
+            if PERSON not in {b.data for b in buttons}:
+                buttons.append(self.person_button())
         self.say(answer.text, tuple(buttons), intent)
 
     def menu(self, phrase: str = "menu") -> None:
@@ -237,19 +272,49 @@ class _Conversation:
 
     def escalate(self, reason: str, priority: str) -> None:
         self.turn.escalations.append(Escalation(reason, priority))
-        self._set_state(pending=None, fallback_rounds=0)
+        self._set_state(pending=None, fallback_rounds=0, offered=None)
 
     def crisis(self) -> None:
         self.answer("crisis")
         self.escalate("crisis", "urgent")
 
     def hand_over(self, reason: str) -> None:
-        self.answer("human_handoff")
-        self.escalate(reason, "normal")
+        """The patient asked for a person; after a scam or an identity theft the case is
+        "high", and its reason says what the offer followed."""
+        offered = self.state.get("offered")
+        if self.case is None:  # otherwise the waiting message says a person is on it
+            self.answer("human_handoff")
+        if offered in OFFER_PERSON:
+            self.escalate(offered, "high")
+        else:
+            self.escalate(offered or reason, "normal")
 
     async def store_replies(self) -> None:
+        case_id = self.case.id if self.case is not None else None
         for reply, intent in zip(self.turn.replies, self._answered, strict=True):
-            await self.messages.add_reply(self.patient, reply.text, intent=intent)
+            await self.messages.add_reply(self.patient, reply.text, intent=intent, case_id=case_id)
+
+    async def on_case_message(self, incoming: Incoming, result: ParseResult | None) -> None:
+        """During a case the patient talks to a person: the message is copied to the agents,
+        and the bot answers only a crisis, with the emergency numbers."""
+        assert self.case is not None and self.engine.escalations is not None
+        text = "" if incoming.attachment else incoming.text
+        crisis = bool(text) and is_crisis(text)
+        intent = "crisis" if crisis else (result.intent if result else None)
+        await self.messages.add(
+            self.patient,
+            "in",
+            text,
+            kind=(incoming.attachment or "text")[:16],
+            intent=intent,
+            confidence=None if crisis or result is None else result.confidence,
+            case_id=self.case.id,
+        )
+        await self.engine.escalations.relay(
+            self.messages.session, self.case, incoming.message_id, incoming.attachment or "text"
+        )
+        if crisis:
+            self.crisis()
 
     # --- what the patient sent --------------------------------------------------------------
 
@@ -281,6 +346,8 @@ class _Conversation:
             self.on_intent(result.intent)
 
     def on_intent(self, intent: str) -> None:
+        if intent != "human_handoff":  # asking for a person in words keeps the offer's context
+            self._set_state(offered=None)
         self._set_state(fallback_rounds=0, pending=None)
         if intent == "crisis":
             self.crisis()
@@ -302,6 +369,7 @@ class _Conversation:
         guesses = [s.name for s in result.ranking if s.name != FALLBACK_INTENT][:2]
         buttons = tuple(self.topic_button(g) for g in guesses if g != "human_handoff")
         if rounds >= MAX_FALLBACK_ROUNDS:
+            self._set_state(offered="fallback")
             self.say(
                 self.catalogue.phrase("offer_person", self.language),
                 (self.person_button(), *buttons),
@@ -350,6 +418,7 @@ class _Conversation:
     async def on_attachment(self, kind: str) -> None:
         await self.messages.add(self.patient, "in", "", kind=kind[:16])
         if kind in {"photo", "document"}:
+            self._set_state(offered=kind)
             self.say(
                 self.catalogue.phrase("attachment_received", self.language), (self.person_button(),)
             )
@@ -368,7 +437,12 @@ class _Conversation:
             return
         await self.messages.add(self.patient, "in", data[:64], kind="button")
         value = data.split(":", 1)[1] if ":" in data else ""
-        if data == PERSON:
+        if data.startswith(SATISFACTION) and self.engine.escalations is not None:
+            rated = value.isdigit() and await self.engine.escalations.rate(
+                self.messages.session, self.patient, int(value)
+            )
+            self.say(self.catalogue.phrase("rated" if rated else "rate_stale", self.language))
+        elif data == PERSON:
             self.hand_over("button")
         elif data.startswith(TOPIC) and value in self.catalogue.intents:
             self.on_intent(value)

@@ -24,6 +24,14 @@ class Settings(BaseSettings):
     # per patient: more than this many messages within the window gets one "slow down"
     throttle_messages: int = 6
     throttle_seconds: float = 10.0
+    # the agents' group: Telegram allows about 20 messages a minute into one group
+    agents_rate_limit: int = 20
+    agents_rate_window: float = 60.0
+    # a case waiting longer than this is recalled in the group's General topic
+    case_reminder_minutes: float = 10.0
+    # when people answer: "always", or e.g. "mon-fri 09:00-18:00" (in agents_timezone)
+    agents_hours: str = "mon-fri 09:00-18:00"
+    agents_timezone: str = "Europe/Paris"
 
 
 @lru_cache(maxsize=1)

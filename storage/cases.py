@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy import case as when
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Case, Patient, utcnow
+from storage.models import AgentOutbox, Case, Patient, utcnow
+from storage.redaction import redact
 
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2}
 RISK_REASONS = frozenset({"crisis", "blackmail"})
@@ -71,7 +75,41 @@ class CaseRepository:
     async def take(self, case: Case, agent_id: int) -> None:
         case.status = "taken"
         case.assigned_agent_id = agent_id
+        case.taken_at = utcnow()
         await self.session.flush()
+
+    async def raise_priority(self, case: Case, priority: str) -> bool:
+        """Raise (never lower) the priority; whether it changed."""
+        if PRIORITY_RANK[priority] >= PRIORITY_RANK[case.priority]:
+            return False
+        case.priority = priority
+        await self.session.flush()
+        return True
+
+    async def add_note(self, case: Case, note: str) -> None:
+        case.notes = [*case.notes, redact(note)[:500]]
+        await self.session.flush()
+
+    async def last_closed(self, patient: Patient) -> Case | None:
+        return await self.session.scalar(
+            select(Case)
+            .where(Case.patient_id == patient.id, Case.status == "closed")
+            .order_by(Case.closed_at.desc(), Case.id.desc())
+        )
+
+    async def waiting_since(self, before: datetime, reminded_before: datetime) -> list[Case]:
+        """Cases still waiting that opened before `before` and were not reminded since
+        `reminded_before`: the ones to remind the agents of."""
+        rows = await self.session.scalars(
+            select(Case)
+            .where(
+                Case.status == "waiting",
+                Case.opened_at <= before,
+                (Case.reminded_at.is_(None)) | (Case.reminded_at <= reminded_before),
+            )
+            .order_by(Case.id)
+        )
+        return list(rows)
 
     async def agent_replied(self, case: Case) -> None:
         if case.first_agent_reply_at is None:
@@ -97,3 +135,29 @@ class CaseRepository:
         case.status, case.closed_at = "waiting", None
         await self.session.flush()
         return case
+
+
+class OutboxRepository:
+    """Messages for the agents' group, waiting for their turn: urgent cases first, then in
+    the order they were written, so one case's messages never overtake each other."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, case: Case, kind: str, **payload: object) -> None:
+        self.session.add(AgentOutbox(case_id=case.id, kind=kind, payload=payload))
+        await self.session.flush()
+
+    async def next(self) -> AgentOutbox | None:
+        rank = when(
+            *((Case.priority == p, r) for p, r in PRIORITY_RANK.items()), else_=len(PRIORITY_RANK)
+        )
+        return await self.session.scalar(
+            select(AgentOutbox)
+            .join(Case, Case.id == AgentOutbox.case_id)
+            .order_by(rank, AgentOutbox.id)
+            .limit(1)
+        )
+
+    async def pending(self) -> int:
+        return int(await self.session.scalar(select(func.count()).select_from(AgentOutbox)) or 0)

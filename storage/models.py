@@ -100,6 +100,7 @@ class Case(Base):
     card_message_id: Mapped[int | None]  # the pinned case card in the topic
     taken_at: Mapped[datetime | None]
     reminded_at: Mapped[datetime | None]  # last "still waiting" reminder to the agents
+    notes: Mapped[list[str]] = mapped_column(JSON, default=list)  # agents' /note, redacted
 
     @property
     def number(self) -> str:

@@ -79,6 +79,7 @@ class MessageRepository:
         kind: str = "text",
         intent: str | None = None,
         confidence: float | None = None,
+        case_id: int | None = None,
     ) -> Message:
         message = Message(
             patient_id=patient.id,
@@ -87,14 +88,24 @@ class MessageRepository:
             text=redact(text),
             intent=intent,
             confidence=confidence,
+            case_id=case_id,
         )
         self.session.add(message)
         await self.session.flush()
         return message
 
-    async def add_reply(self, patient: Patient, text: str, *, intent: str | None = None) -> Message:
+    async def add_reply(
+        self,
+        patient: Patient,
+        text: str,
+        *,
+        intent: str | None = None,
+        case_id: int | None = None,
+    ) -> Message:
         """What the bot said: our own text (it never echoes the patient), so kept as is."""
-        message = Message(patient_id=patient.id, direction="out", text=text, intent=intent)
+        message = Message(
+            patient_id=patient.id, direction="out", text=text, intent=intent, case_id=case_id
+        )
         self.session.add(message)
         await self.session.flush()
         return message
@@ -104,6 +115,16 @@ class MessageRepository:
         cutoff = utcnow() - timedelta(days=days)
         result = await self.session.execute(delete(Message).where(Message.created_at < cutoff))
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def recent(self, patient: Patient, limit: int) -> list[Message]:
+        """The patient's last `limit` messages, oldest first."""
+        rows = await self.session.scalars(
+            select(Message)
+            .where(Message.patient_id == patient.id)
+            .order_by(Message.id.desc())
+            .limit(limit)
+        )
+        return list(rows)[::-1]
 
     async def for_patient(self, patient: Patient) -> list[Message]:
         rows = await self.session.scalars(

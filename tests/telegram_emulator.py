@@ -56,6 +56,11 @@ DEFAULT_DESCRIPTIONS = {
     500: "Internal Server Error",
     502: "Bad Gateway",
 }
+# What counts toward a group's message limit (see limit_rate).
+RATE_LIMITED = frozenset(
+    {"sendMessage", "copyMessage", "forwardMessage", "createForumTopic", "sendPhoto",
+     "sendDocument", "sendVoice", "sendVideo", "sendAudio", "sendSticker", "sendAnimation"}
+)  # fmt: skip
 # Parameters that are strings in the Bot API: never json.loads them ("42" must stay "42").
 STRING_PARAMS = frozenset(
     {
@@ -454,6 +459,10 @@ class BotAPIEmulator:
         self._commands: dict[tuple[str, str], list[JSON]] = {}
         self._webhook: JSON | None = None
         self._files: dict[str, _StoredFile] = {}
+        self._admin_posts_in_closed = False
+        self._rate_limits: dict[int, tuple[int, float]] = {}
+        self._rate_log: dict[int, list[float]] = {}
+        self.rate_refusals = 0
         self._file_paths: dict[str, str] = {}
         self._extra: dict[str, Any] = {}
         methods: dict[str, Callable[[JSON, dict[str, _Upload]], Any]] = {
@@ -730,6 +739,27 @@ class BotAPIEmulator:
             _Fault(method.lower(), times, error_code, description, parameters or None, chat_id)
         )
 
+    def limit_rate(self, chat_id: int, count: int, per_seconds: float) -> None:
+        """Like Telegram's limit on messages into one group: more than ``count`` messages
+        (topics created included) within ``per_seconds`` answer 429 with ``retry_after``."""
+        self._rate_limits[chat_id] = (count, per_seconds)
+
+    def _apply_rate_limit(self, method: str, params: JSON) -> None:
+        if method not in RATE_LIMITED:
+            return
+        chat_id = _as_chat_id(params.get("chat_id"))
+        if not isinstance(chat_id, int) or chat_id not in self._rate_limits:
+            return
+        count, window = self._rate_limits[chat_id]
+        now = time.monotonic()
+        recent = [t for t in self._rate_log.get(chat_id, []) if now - t < window]
+        if len(recent) >= count:
+            self.rate_refusals += 1
+            retry = max(1, int(recent[0] + window - now + 0.999))
+            raise ApiError(429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})
+        recent.append(now)
+        self._rate_log[chat_id] = recent
+
     def block(self, chat_id: int) -> None:
         """The user blocked the bot: sends to ``chat_id`` answer 403."""
         self._blocked.add(chat_id)
@@ -751,6 +781,10 @@ class BotAPIEmulator:
         """Delete a forum topic: later sends to it answer 400 "message thread not found"."""
         topic = self._topics.setdefault((chat_id, thread_id), self._new_topic(thread_id))
         topic["deleted"] = True
+
+    def close_topic(self, chat_id: int, thread_id: int) -> None:
+        """Someone closed a forum topic by hand: later sends to it answer 400 TOPIC_CLOSED."""
+        self._topics[(chat_id, thread_id)]["closed"] = True
 
     def topic(self, chat_id: int, thread_id: int) -> JSON | None:
         """The stored forum topic (name, icon_color, closed, deleted), if any."""
@@ -921,6 +955,7 @@ class BotAPIEmulator:
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")
             self._apply_fault(name, params)
+            self._apply_rate_limit(name, params)
             result = handler(params, uploads)
             if inspect.isawaitable(result):
                 result = await result
@@ -1152,6 +1187,8 @@ class BotAPIEmulator:
         topic = self._topics.get((chat_id, thread))
         if topic is not None and topic["deleted"]:
             raise _bad("message thread not found")
+        if topic is not None and topic["closed"] and not self._admin_posts_in_closed:
+            raise _bad("TOPIC_CLOSED")
         return thread
 
     def _find_message(self, chat_id: int, message_id: Any, not_found: str) -> JSON:

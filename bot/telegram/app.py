@@ -18,7 +18,8 @@ from aiohttp import web
 
 from bot.app import Helpline
 from bot.settings import Settings
-from bot.telegram import buttons, other_chats, patients
+from bot.telegram import agents, buttons, other_chats, patients
+from bot.telegram.agents_outbox import AgentsOutbox
 from bot.telegram.middlewares import DeduplicationMiddleware, ThrottlingMiddleware
 from bot.telegram.sending import RetryMiddleware
 from responses import Catalogue
@@ -61,21 +62,38 @@ async def on_error(event: ErrorEvent) -> bool:
 
 
 def build_dispatcher(helpline: Helpline) -> Dispatcher:
+    settings = helpline.settings
+    outbox = AgentsOutbox(
+        helpline.escalations,
+        helpline.sessions,
+        settings.helpline_agents_chat_id,
+        limit=settings.agents_rate_limit,
+        window=settings.agents_rate_window,
+        reminder_check=min(60.0, max(0.5, settings.case_reminder_minutes * 60 / 4)),
+    )
     dp = Dispatcher(
         engine=helpline.engine,
-        agents_chat_id=helpline.settings.helpline_agents_chat_id,
+        escalations=helpline.escalations,
+        outbox=outbox,
+        agents_chat_id=settings.helpline_agents_chat_id,
         catalogue=helpline.engine.catalogue,
     )
     deduplication = DeduplicationMiddleware(helpline.sessions)
     dp.update.outer_middleware(deduplication)
     dp.shutdown.register(deduplication.flush)
-    settings = helpline.settings
     dp.message.outer_middleware(
         ThrottlingMiddleware(settings.throttle_messages, settings.throttle_seconds)
     )
-    dp.include_routers(other_chats.make_router(), buttons.make_router(), patients.make_router())
+    dp.include_routers(
+        agents.make_router(settings.helpline_agents_chat_id),
+        other_chats.make_router(),
+        buttons.make_router(),
+        patients.make_router(),
+    )
     dp.errors.register(on_error)
     dp.startup.register(set_commands)
+    dp.startup.register(outbox.start)
+    dp.shutdown.register(outbox.stop)
     return dp
 
 

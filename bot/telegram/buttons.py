@@ -6,11 +6,12 @@ from aiogram import Bot, Router
 from aiogram.types import CallbackQuery
 
 from bot.engine import Engine, Incoming
+from bot.telegram.agents_outbox import AgentsOutbox
 from bot.telegram.sending import send_turn
 
 
 async def on_button(
-    query: CallbackQuery, bot: Bot, engine: Engine, agents_chat_id: int | None = None
+    query: CallbackQuery, bot: Bot, engine: Engine, outbox: AgentsOutbox | None = None
 ) -> None:
     await query.answer()  # stop the spinner on the patient's button at once
     message = query.message
@@ -22,7 +23,9 @@ async def on_button(
         button=query.data or "",
         client_language=query.from_user.language_code,
     )
-    await send_turn(bot, engine, message.chat.id, await engine.handle(incoming), agents_chat_id)
+    await send_turn(bot, engine, message.chat.id, await engine.handle(incoming))
+    if outbox is not None:
+        outbox.wake()
 
 
 def make_router() -> Router:

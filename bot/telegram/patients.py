@@ -8,6 +8,7 @@ from aiogram.utils.chat_action import ChatActionSender
 
 from bot.engine import Engine, Incoming
 from bot.safety import is_crisis
+from bot.telegram.agents_outbox import AgentsOutbox
 from bot.telegram.sending import send_turn
 
 ATTACHMENTS = (
@@ -21,16 +22,28 @@ def to_incoming(message: Message) -> Incoming:
     chat_id = str(message.chat.id)
     kind = next((k for k in ATTACHMENTS if getattr(message, k, None) is not None), None)
     if message.text is not None:
-        return Incoming("telegram", chat_id, message.text, client_language=language)
+        return Incoming(
+            "telegram",
+            chat_id,
+            message.text,
+            client_language=language,
+            message_id=message.message_id,
+        )
     # a caption is the patient's text too, but the file itself is never kept
-    return Incoming("telegram", chat_id, client_language=language, attachment=kind or "other")
+    return Incoming(
+        "telegram",
+        chat_id,
+        client_language=language,
+        attachment=kind or "other",
+        message_id=message.message_id,
+    )
 
 
 async def on_message(
     message: Message,
     bot: Bot,
     engine: Engine,
-    agents_chat_id: int | None = None,
+    outbox: AgentsOutbox | None = None,
     throttled: bool = False,
     warn: bool = False,
 ) -> None:
@@ -40,7 +53,9 @@ async def on_message(
     else:
         async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
             turn = await engine.handle(incoming)
-    await send_turn(bot, engine, message.chat.id, turn, agents_chat_id)
+    await send_turn(bot, engine, message.chat.id, turn)
+    if outbox is not None:
+        outbox.wake()  # a case opened, or a message to copy to the agents
 
 
 def make_router() -> Router:

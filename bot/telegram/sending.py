@@ -65,27 +65,8 @@ class RetryMiddleware(BaseRequestMiddleware):
         raise AssertionError("unreachable")
 
 
-async def alert_agents(bot: Bot, agents_chat_id: int | None, turn: Turn) -> None:
-    """Interim escalation until cases and topics exist: tell the agents' group that a patient
-    (by pseudonym, never by name or text) needs a person, and how urgently."""
-    for escalation in turn.escalations:
-        log.warning("escalation requested: %s, %s", escalation.reason, escalation.priority)
-        if agents_chat_id is None:
-            continue
-        flag = "🔴 URGENT" if escalation.priority == "urgent" else "Demande"
-        await bot.send_message(
-            agents_chat_id,
-            f"{flag} : le patient {turn.pseudonym} ({turn.language}) demande une personne "
-            f"(motif : {escalation.reason}).",
-            parse_mode=None,
-        )
-
-
-async def send_turn(
-    bot: Bot, engine: Engine, chat_id: int, turn: Turn, agents_chat_id: int | None = None
-) -> None:
-    """Send every reply of a turn, in order (buttons on the last part of a long reply), then
-    alert the agents of any escalation."""
+async def send_turn(bot: Bot, engine: Engine, chat_id: int, turn: Turn) -> None:
+    """Send every reply of a turn, in order (buttons on the last part of a long reply)."""
     try:
         for reply in turn.replies:
             parts = to_html_parts(reply.text)
@@ -95,4 +76,3 @@ async def send_turn(
     except TelegramForbiddenError:
         log.info("a patient blocked the bot; marked, not retried")
         await engine.blocked("telegram", str(chat_id))
-    await alert_agents(bot, agents_chat_id, turn)

@@ -34,6 +34,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("card_message_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("taken_at", sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column("reminded_at", sa.DateTime(), nullable=True))
+        batch_op.add_column(
+            sa.Column("notes", sa.JSON(), nullable=False, server_default=sa.text("'[]'"))
+        )
 
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.add_column(sa.Column("case_id", sa.Integer(), nullable=True))
@@ -49,6 +52,7 @@ def downgrade() -> None:
         batch_op.drop_column("case_id")
 
     with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_column("notes")
         batch_op.drop_column("reminded_at")
         batch_op.drop_column("taken_at")
         batch_op.drop_column("card_message_id")

@@ -1,0 +1,150 @@
+"""The agents' forum group: one topic per case. Agents' messages in a case's topic are copied to
+the patient (never forwarded: no identity travels either way); "!" marks an internal note; the
+card's buttons and /take /close /reopen /note /urgent act on the case.
+
+Only members of the group who are not bots act as agents; everyone else is ignored.
+"""
+
+from __future__ import annotations
+
+import time
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.filters import Filter
+from aiogram.types import CallbackQuery, Message, User
+
+from bot.engine import Button
+from bot.escalation import CASE, AgentOutcome, Escalations
+from bot.telegram.agents_outbox import AgentsOutbox
+from bot.telegram.render import keyboard, to_html_parts
+
+AGENT_STATUSES = frozenset({"creator", "administrator", "member"})
+RELAYED = frozenset(
+    {"text", "photo", "document", "voice", "audio", "video", "video_note", "sticker", "animation"}
+)
+COMMANDS = frozenset({"/take", "/close", "/reopen", "/note", "/urgent"})
+
+
+class IsAgent(Filter):
+    """A human member of the agents' group (asked to Telegram, remembered for a minute)."""
+
+    def __init__(self, ttl: float = 60.0) -> None:
+        self.ttl = ttl
+        self._known: dict[int, tuple[bool, float]] = {}
+
+    async def __call__(self, event: Message | CallbackQuery, bot: Bot) -> bool:
+        user: User | None = event.from_user
+        chat = event.chat if isinstance(event, Message) else (event.message and event.message.chat)
+        if user is None or user.is_bot or chat is None:
+            return False
+        known = self._known.get(user.id)
+        if known is not None and time.monotonic() - known[1] < self.ttl:
+            return known[0]
+        try:
+            member = await bot.get_chat_member(chat.id, user.id)
+            allowed = member.status in AGENT_STATUSES
+        except TelegramBadRequest:
+            allowed = False
+        self._known[user.id] = (allowed, time.monotonic())
+        return allowed
+
+
+async def tell_patient(bot: Bot, escalations: Escalations, outcome: AgentOutcome) -> None:
+    """Send the helpline's notices (taken, closed + satisfaction) to the patient."""
+    if outcome.patient_chat is None or outcome.case is None:
+        return
+    chat_id = int(outcome.patient_chat[1])
+    try:
+        for notice in outcome.notices:
+            parts = to_html_parts(notice.text)
+            buttons = tuple(Button(label, data) for label, data in notice.buttons)
+            for index, part in enumerate(parts):
+                markup = keyboard(buttons) if index == len(parts) - 1 else None
+                await bot.send_message(chat_id, part, reply_markup=markup)
+    except TelegramForbiddenError:
+        await escalations.patient_unreachable(outcome.case.id)
+
+
+async def act(
+    action: str, case_id: int, user: User, argument: str, escalations: Escalations
+) -> AgentOutcome:
+    if action == "take":
+        return await escalations.take(case_id, user.id, user.first_name)
+    if action == "close":
+        return await escalations.close(case_id)
+    if action == "confirm":
+        return await escalations.close(case_id, confirmed=True)
+    if action == "reopen":
+        return await escalations.reopen(case_id)
+    if action == "urgent":
+        return await escalations.make_urgent(case_id)
+    if action == "note":
+        return await escalations.note(case_id, argument)
+    return AgentOutcome()
+
+
+async def on_topic_message(
+    message: Message, bot: Bot, escalations: Escalations, outbox: AgentsOutbox
+) -> None:
+    if not message.is_topic_message or message.message_thread_id is None:
+        return  # the General topic is the agents' own
+    if message.content_type not in RELAYED or message.from_user is None:
+        return  # service messages: topic created, pinned...
+    case = await escalations.case_for_topic(message.message_thread_id)
+    if case is None:
+        return
+    text = message.text or message.caption or ""
+    if text.startswith("/"):
+        command, _, argument = text.partition(" ")
+        command = command.split("@")[0].lower()
+        if command in COMMANDS:
+            outcome = await act(command[1:], case.id, message.from_user, argument, escalations)
+            await tell_patient(bot, escalations, outcome)
+        outbox.wake()
+        return
+    if text.startswith("!"):
+        return  # an internal note: stays in the topic
+    outcome = await escalations.agent_message(
+        case.id, message.from_user.id, text, message.content_type
+    )
+    if outcome.patient_chat is not None:
+        try:
+            await bot.copy_message(
+                int(outcome.patient_chat[1]), message.chat.id, message.message_id
+            )
+        except TelegramForbiddenError:
+            await escalations.patient_unreachable(case.id)
+    outbox.wake()
+
+
+async def on_card_button(
+    query: CallbackQuery, bot: Bot, escalations: Escalations, outbox: AgentsOutbox
+) -> None:
+    await query.answer()
+    action, _, case_id = (query.data or "").removeprefix(CASE).partition(":")
+    if not (query.data or "").startswith(CASE) or not case_id.isdigit():
+        return  # stale or forged
+    outcome = await act(action, int(case_id), query.from_user, "", escalations)
+    await tell_patient(bot, escalations, outcome)
+    outbox.wake()
+
+
+def make_router(agents_chat_id: int | None) -> Router:
+    router = Router(name="agents")
+    is_agent = IsAgent()
+    router.message.filter(F.chat.id == agents_chat_id)
+    router.callback_query.filter(F.message.chat.id == agents_chat_id)
+    router.message.register(on_topic_message, is_agent)
+    router.message.register(ignore)  # strangers and bots in the group
+    router.callback_query.register(on_card_button, is_agent)
+    router.callback_query.register(refuse)
+    return router
+
+
+async def ignore(_: Message) -> None:
+    """Not an agent: nothing is done."""
+
+
+async def refuse(query: CallbackQuery) -> None:
+    await query.answer()

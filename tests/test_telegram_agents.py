@@ -1,0 +1,315 @@
+"""End to end: escalation to agents in a forum group, through the Bot API emulator, with the real
+NLU server and a real SQLite file."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import open_helpline
+from bot.settings import Settings
+from tests.telegram_emulator import BotAPIEmulator
+from tests.test_telegram_bot import (
+    PATIENT,
+    RunningBot,
+    button_data,
+    emulator,
+    html_of,
+    plain,
+    replies,
+    settings_for,
+    start_bot,
+)
+
+__all__ = ["emulator"]  # the fixture, shared with test_telegram_bot
+AGENTS = -1001000
+AGENT = 7001
+PHOTO = {"photo": [{"file_id": "p1", "file_unique_id": "u1", "width": 90, "height": 90}]}
+
+
+def agents_settings(emulator: BotAPIEmulator, rasa_url: str, db: Path, **kw: Any) -> Settings:
+    return settings_for(emulator, rasa_url, db).model_copy(update=kw)
+
+
+@pytest.fixture
+async def running(
+    emulator: BotAPIEmulator, rasa_url: str, tmp_path: Path
+) -> AsyncIterator[RunningBot]:
+    emulator.set_member(AGENTS, AGENT, "member")
+    settings = agents_settings(emulator, rasa_url, tmp_path / "bot.db")
+    async with open_helpline(settings) as helpline:
+        running = await start_bot(emulator, helpline)
+        yield running
+        await running.stop()
+
+
+async def topic_of_case(running: RunningBot, number: int = 1) -> int:
+    """Wait for the case's topic and its pinned card; returns the topic id."""
+    calls = await running.emulator.wait_for_calls("pinChatMessage", number, chat_id=AGENTS)
+    return int(
+        running.emulator.message(AGENTS, calls[number - 1].params["message_id"])[
+            "message_thread_id"
+        ]
+    )
+
+
+def in_topic(running: RunningBot, topic: int) -> list[dict]:
+    return running.emulator.sent(AGENTS, thread_id=topic)
+
+
+def agent_says(running: RunningBot, topic: int, text: str, user_id: int = AGENT) -> None:
+    running.emulator.push_text(
+        AGENTS, text, user_id=user_id, chat_type="supergroup", message_thread_id=topic
+    )
+
+
+async def open_case_by_button(running: RunningBot) -> int:
+    running.emulator.push_text(PATIENT, "bonjour", first_name="Jeanne")
+    _, greet = await replies(running, 2)
+    running.emulator.push_callback(PATIENT, "person", message_id=greet["message_id"])
+    return await topic_of_case(running)
+
+
+async def test_handoff_by_button_opens_a_topic_with_a_pinned_card_and_no_identity(
+    running: RunningBot,
+) -> None:
+    topic = await open_case_by_button(running)
+    answer, waiting = (await replies(running, 4))[2:]
+    assert answer["text"] == html_of(running.catalogue, "human_handoff", "fr")
+    assert "C-00001" in waiting["text"] and "position 1" in waiting["text"]
+    name = running.emulator.topic(AGENTS, topic)["name"]
+    assert "C-00001" in name and "FR" in name
+    [card] = [m for m in in_topic(running, topic) if "Dossier C-00001" in m["text"]]
+    assert card["message_id"] in running.emulator.pinned(AGENTS)
+    assert set(button_data(card)) == {"case:take:1", "case:close:1", "case:urgent:1"}
+    assert "Langue : FR" in card["text"] and "Priorité" in card["text"]
+    for secret in ("Jeanne", str(PATIENT)):
+        assert secret not in card["text"] and secret not in name
+
+
+async def test_handoff_by_text_in_english(running: RunningBot) -> None:
+    running.emulator.push_text(PATIENT, "can I talk to a real person please", language_code="en")
+    confirm = (await replies(running, 2))[-1]
+    assert confirm["text"] == plain(running.catalogue.phrase("handoff_confirm", "en"))
+    running.emulator.push_text(PATIENT, "yes please", language_code="en")
+    topic = await topic_of_case(running)
+    *_, answer, waiting = await replies(running, 4)
+    assert answer["text"] == html_of(running.catalogue, "human_handoff", "en")
+    assert "C-00001" in waiting["text"] and "queue" in waiting["text"]
+    assert running.emulator.topic(AGENTS, topic)["name"].endswith("EN")
+
+
+async def test_crisis_opens_an_urgent_case_with_the_emergency_answer_first(
+    running: RunningBot,
+) -> None:
+    running.emulator.push_text(PATIENT, "je veux mourir, je n'en peux plus", first_name="Jeanne")
+    topic = await topic_of_case(running)
+    _, crisis, waiting = await replies(running, 3)
+    assert crisis["text"] == html_of(running.catalogue, "crisis", "fr")
+    assert crisis["text"].index("15") < 200  # the numbers come first
+    assert "C-00001" in waiting["text"]
+    assert "URGENT" in running.emulator.topic(AGENTS, topic)["name"]
+    await running.emulator.wait_until(  # announced in the General topic too
+        lambda: any(
+            "C-00001" in m["text"] and "urgent" in m["text"].lower()
+            for m in running.emulator.sent(AGENTS)
+            if "message_thread_id" not in m
+        )
+    )
+    rows = await running.rows("SELECT priority, risk_flags, status FROM cases")
+    assert rows == [("urgent", '["crisis"]', "waiting")]
+    for message in running.emulator.sent(AGENTS):  # the card quotes messages, not identity
+        assert "Jeanne" not in message["text"] and str(PATIENT) not in message["text"]
+
+
+async def test_relay_of_text_and_photo_both_ways_and_internal_notes(running: RunningBot) -> None:
+    emulator = running.emulator
+    topic = await open_case_by_button(running)
+    to_patient = len(await replies(running, 4))
+    emulator.push_text(PATIENT, "j'ai reçu un SMS bizarre hier")
+    emulator.push_message(PATIENT, **PHOTO)
+    copies = await emulator.wait_for_calls("copyMessage", 2, chat_id=AGENTS)
+    assert [c.params["message_thread_id"] for c in copies] == [topic, topic]
+    assert [c.params["from_chat_id"] for c in copies] == [PATIENT, PATIENT]
+    relayed = in_topic(running, topic)[-2:]
+    assert relayed[0]["text"] == "j'ai reçu un SMS bizarre hier" and "photo" in relayed[1]
+    assert len(emulator.sent(PATIENT)) == to_patient  # the bot kept quiet
+
+    agent_says(running, topic, "! à vérifier avec la juriste")  # internal note
+    agent_says(running, topic, "Bonjour, je suis là. Que disait ce SMS ?")
+    emulator.push_message(
+        AGENTS, user_id=AGENT, chat_type="supergroup", message_thread_id=topic, **PHOTO
+    )
+    back = await emulator.wait_for_calls("copyMessage", 2, chat_id=PATIENT)
+    assert [c.params["from_chat_id"] for c in back] == [AGENTS, AGENTS]
+    seen = emulator.sent(PATIENT)[-2:]
+    assert seen[0]["text"] == "Bonjour, je suis là. Que disait ce SMS ?" and "photo" in seen[1]
+    assert not any("juriste" in m.get("text", "") for m in emulator.sent(PATIENT))
+    stored = await running.rows("SELECT kind, text FROM messages WHERE case_id IS NOT NULL")
+    assert ("agent", "Bonjour, je suis là. Que disait ce SMS ?") in stored
+    assert ("photo", "") in stored
+    [(status, first_reply)] = await running.rows("SELECT status, first_agent_reply_at FROM cases")
+    assert status == "taken" and first_reply is not None
+
+
+async def test_a_non_member_cannot_close_a_case(running: RunningBot) -> None:
+    topic = await open_case_by_button(running)
+    running.emulator.set_member(AGENTS, 666, "left")
+    agent_says(running, topic, "/close", user_id=666)
+    agent_says(running, topic, "/note avant de clore", user_id=AGENT)  # handled after the above
+    await running.emulator.wait_until(
+        lambda: any("Note ajoutée" in m["text"] for m in in_topic(running, topic))
+    )
+    assert await running.rows("SELECT status FROM cases") == [("waiting",)]
+    assert not running.emulator.calls("copyMessage", chat_id=PATIENT)
+
+
+async def test_two_simultaneous_first_messages_give_one_topic(running: RunningBot) -> None:
+    running.emulator.push_text(PATIENT, "je veux en finir")
+    running.emulator.push_text(PATIENT, "je vais me suicider ce soir")
+    await topic_of_case(running)
+    await running.emulator.wait_for_calls("copyMessage", 1, chat_id=AGENTS)  # the 2nd is relayed
+    assert len(running.emulator.calls("createForumTopic")) == 1
+    assert await running.rows("SELECT count(*) FROM cases") == [(1,)]
+
+
+async def test_a_deleted_topic_is_recreated_with_its_card(running: RunningBot) -> None:
+    topic = await open_case_by_button(running)
+    running.emulator.delete_topic(AGENTS, topic)
+    running.emulator.push_text(PATIENT, "vous êtes là ?")
+    new_topic = await topic_of_case(running, 2)
+    assert new_topic != topic
+    await running.emulator.wait_until(
+        lambda: any(c.ok for c in running.emulator.calls("copyMessage", chat_id=AGENTS))
+    )
+    assert in_topic(running, new_topic)[-1]["text"] == "vous êtes là ?"
+    assert await running.rows("SELECT topic_id FROM cases") == [(new_topic,)]
+
+
+async def test_a_topic_closed_by_hand_is_reopened_when_the_patient_writes(
+    running: RunningBot,
+) -> None:
+    topic = await open_case_by_button(running)
+    running.emulator.close_topic(AGENTS, topic)
+    running.emulator.push_text(PATIENT, "vous êtes là ?")
+    await running.emulator.wait_until(
+        lambda: any(c.ok for c in running.emulator.calls("copyMessage", chat_id=AGENTS))
+    )
+    assert not running.emulator.topic(AGENTS, topic)["closed"]
+    assert in_topic(running, topic)[-1]["text"] == "vous êtes là ?"
+
+
+async def test_close_asks_satisfaction_and_the_bot_takes_over_again(running: RunningBot) -> None:
+    emulator = running.emulator
+    topic = await open_case_by_button(running)
+    agent_says(running, topic, "/close")
+    await emulator.wait_until(
+        lambda: any("sat:5" in button_data(m) for m in emulator.sent(PATIENT))
+    )
+    closing = emulator.sent(PATIENT)[-1]
+    assert closing["text"] == plain(running.catalogue.phrase("case_closed", "fr"))
+    assert button_data(closing) == [f"sat:{n}" for n in range(1, 6)]
+    await emulator.wait_until(lambda: running.emulator.topic(AGENTS, topic)["closed"])
+    emulator.push_callback(PATIENT, "sat:4", message_id=closing["message_id"])
+    count = len(emulator.sent(PATIENT))
+    thanks = (await replies(running, count + 1))[-1]
+    assert thanks["text"] == plain(running.catalogue.phrase("rated", "fr"))
+    assert await running.rows("SELECT status, satisfaction FROM cases") == [("closed", 4)]
+    emulator.push_text(PATIENT, "comment porter plainte ?")
+    answer = (await replies(running, count + 2))[-1]
+    assert answer["text"] == html_of(running.catalogue, "file_complaint", "fr")
+
+
+async def test_a_risk_case_is_closed_only_after_confirmation(running: RunningBot) -> None:
+    emulator = running.emulator
+    emulator.push_text(PATIENT, "ils me font du chantage avec mes résultats VIH, ils veulent 500€")
+    topic = await topic_of_case(running)
+    [(flags,)] = await running.rows("SELECT risk_flags FROM cases")
+    assert flags == '["blackmail"]'
+    agent_says(running, topic, "/close")
+    await emulator.wait_until(
+        lambda: any("case:confirm:1" in button_data(m) for m in in_topic(running, topic))
+    )
+    assert await running.rows("SELECT status FROM cases") == [("waiting",)]
+    [prompt] = [m for m in in_topic(running, topic) if "case:confirm:1" in button_data(m)]
+    emulator.push_callback(AGENTS, "case:confirm:1", message_id=prompt["message_id"], user_id=AGENT)
+    await emulator.wait_until(
+        lambda: any("sat:1" in button_data(m) for m in emulator.sent(PATIENT))
+    )
+    assert await running.rows("SELECT status FROM cases") == [("closed",)]
+
+
+async def test_relay_goes_on_after_a_restart_mid_case(
+    emulator: BotAPIEmulator, rasa_url: str, tmp_path: Path
+) -> None:
+    emulator.set_member(AGENTS, AGENT, "member")
+    settings = agents_settings(emulator, rasa_url, tmp_path / "bot.db")
+    async with open_helpline(settings) as helpline:
+        first = await start_bot(emulator, helpline)
+        topic = await open_case_by_button(first)
+        await first.stop()
+    async with open_helpline(settings) as helpline:
+        second = await start_bot(emulator, helpline)
+        emulator.push_text(PATIENT, "toujours là ?")
+        agent_says(second, topic, "Oui, je vous écoute.")
+        await emulator.wait_for_calls("copyMessage", 1, chat_id=AGENTS)
+        await emulator.wait_for_calls("copyMessage", 1, chat_id=PATIENT)
+        await second.stop()
+    assert in_topic(second, topic)[-1]["text"] == "toujours là ?"
+    assert emulator.sent(PATIENT)[-1]["text"] == "Oui, je vous écoute."
+    assert len(emulator.calls("createForumTopic")) == 1
+
+
+async def test_a_burst_of_100_messages_reaches_the_topic_in_order_paced(
+    emulator: BotAPIEmulator, rasa_url: str, tmp_path: Path
+) -> None:
+    emulator.set_member(AGENTS, AGENT, "member")
+    emulator.limit_rate(AGENTS, 10, 1.0)  # Telegram's ~20/min, scaled so the test stays short
+    settings = agents_settings(
+        emulator, rasa_url, tmp_path / "bot.db", agents_rate_limit=10, agents_rate_window=1.0
+    )
+    async with open_helpline(settings) as helpline:
+        running = await start_bot(emulator, helpline)
+        topic = await open_case_by_button(running)
+        for n in range(100):
+            emulator.push_text(PATIENT, f"message {n}")
+        await emulator.wait_until(
+            lambda: len([c for c in emulator.calls("copyMessage", chat_id=AGENTS) if c.ok]) >= 100,
+            timeout=120,  # 100 messages at 10 a second: about 10 s
+        )
+        await running.stop()
+    texts = [m["text"] for m in in_topic(running, topic) if m["text"].startswith("message ")]
+    assert texts == [f"message {n}" for n in range(100)]  # all, in order, once
+    assert emulator.rate_refusals == 0  # the pacing kept under the group's limit
+
+
+async def test_a_long_wait_is_recalled_in_the_general_topic(
+    emulator: BotAPIEmulator, rasa_url: str, tmp_path: Path
+) -> None:
+    settings = agents_settings(emulator, rasa_url, tmp_path / "bot.db", case_reminder_minutes=0.01)
+    async with open_helpline(settings) as helpline:
+        running = await start_bot(emulator, helpline)
+        await open_case_by_button(running)
+        await emulator.wait_until(
+            lambda: any(
+                "attend depuis" in m["text"] and "C-00001" in m["text"]
+                for m in emulator.sent(AGENTS)
+                if "message_thread_id" not in m
+            )
+        )
+        await running.stop()
+
+
+async def test_an_agent_is_told_when_the_patient_blocked_the_bot(running: RunningBot) -> None:
+    topic = await open_case_by_button(running)
+    await replies(running, 4)
+    running.emulator.block(PATIENT)
+    agent_says(running, topic, "Bonjour ?")
+    await running.emulator.wait_until(
+        lambda: any("bloqué le bot" in m["text"] for m in in_topic(running, topic))
+    )
+    [(blocked,)] = await running.rows("SELECT blocked_at FROM patients")
+    assert blocked is not None
