@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from statistics import median
 from typing import Any
 
-from sqlalchemy import String, and_, cast, exists, func, not_, or_, select, tuple_
+from sqlalchemy import Select, String, and_, cast, exists, func, not_, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -177,19 +177,13 @@ class Page:
     prev_cursor: str | None  # newer conversations (None on the first page)
 
 
-async def list_conversations(
-    session: AsyncSession,
-    filters: Filters,
-    threshold: float,
-    *,
-    after: str | None = None,
-    before: str | None = None,
-    size: int = 50,
-) -> Page:
-    """Conversations by last activity, newest first, keyset-paged on (last_seen_at, id): each
-    page costs the same however deep it is (index ix_patients_last_seen_id)."""
+def page_query(
+    filters: Filters, threshold: float, after: str | None = None, before: str | None = None
+) -> tuple[Select[Any], bool, bool]:
+    """The query of one page (without its LIMIT), whether it runs backwards (`before`), and
+    whether a cursor was given."""
     key = tuple_(Patient.last_seen_at, Patient.id)
-    query = select(
+    query: Select[Any] = select(
         Patient.id,
         Patient.pseudonym,
         patient_language(),
@@ -207,6 +201,21 @@ async def list_conversations(
         if (cursor := decode_cursor(after)) is not None:
             query = query.where(key < tuple_(*cursor))
         query = query.order_by(Patient.last_seen_at.desc(), Patient.id.desc())
+    return query, backwards, cursor is not None
+
+
+async def list_conversations(
+    session: AsyncSession,
+    filters: Filters,
+    threshold: float,
+    *,
+    after: str | None = None,
+    before: str | None = None,
+    size: int = 50,
+) -> Page:
+    """Conversations by last activity, newest first, keyset-paged on (last_seen_at, id): each
+    page costs the same however deep it is (index ix_patients_last_seen_id)."""
+    query, backwards, has_cursor = page_query(filters, threshold, after, before)
     found = list((await session.execute(query.limit(size + 1))).all())
     more = len(found) > size
     found = found[:size]
@@ -225,7 +234,7 @@ async def list_conversations(
     if rows:
         await _fill_counts(session, rows, threshold)
     ids = list(rows)
-    first_page = cursor is None or (backwards and not more)
+    first_page = not has_cursor or (backwards and not more)
     next_cursor = prev_cursor = None
     if ids and (more or backwards):
         last = rows[ids[-1]]

@@ -99,8 +99,12 @@ class User:
         return self.role == "supervisor"
 
 
+# aiohttp >= 3.12 wants typed keys for what a request carries
+USER_KEY: Any = web.RequestKey("user", User) if hasattr(web, "RequestKey") else "user"
+
+
 def user_of(request: web.Request) -> User:
-    user = request.get("user")
+    user = request.get(USER_KEY)
     assert isinstance(user, User)  # the middleware let only signed-in users through
     return user
 
@@ -115,7 +119,7 @@ def config(request: web.Request) -> ReviewConfig:
 
 def render(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
     env = request.app[KEYS_TEMPLATES]
-    user = request.get("user")
+    user = request.get(USER_KEY)
     html = env.get_template(template).render(
         user=user,
         path=request.path,
@@ -174,7 +178,7 @@ async def access_control(request: web.Request, handler: Handler) -> web.StreamRe
         if request.method == "GET":
             raise see_other("/login?" + urlencode({"next": request.path_qs}))
         raise see_other("/login")
-    request["user"] = user
+    request[USER_KEY] = user
     if request.method == "POST":
         form = await request.post()
         if not same(str(form.get("csrf", "")), user.csrf):
