@@ -1,5 +1,5 @@
 # Two commands do everything on a fresh machine: `make run` and `make test` (see README.md).
-.PHONY: run test setup train lint evaluate bench clean
+.PHONY: run test setup train lint evaluate bench bench-review clean
 
 VENV_BIN := .venv/bin
 
@@ -26,6 +26,9 @@ evaluate: setup
 
 bench: train
 	$(VENV_BIN)/python bench/nlu_parse.py
+
+bench-review: setup
+	$(VENV_BIN)/python bench/review_pages.py
 
 clean:
 	rm -rf nlu/models var .pytest_cache .ruff_cache

@@ -18,6 +18,7 @@ from nlu.rasa import fallback_threshold, intents_from_domain
 from responses import load_catalogue
 from storage.db import create_engine, migrate, session_factory
 from storage.repositories import MessageRepository
+from storage.stats import fold_daily_counts
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ async def open_helpline(settings: Settings) -> AsyncIterator[Helpline]:
         await migrate(db)
         sessions = session_factory(db)
         async with sessions() as session, session.begin():
+            await fold_daily_counts(session, settings.retention_days, fallback_threshold())
             await MessageRepository(session).purge_older_than(settings.retention_days)
         catalogue = load_catalogue(intents_from_domain())
         escalations = Escalations(

@@ -1,4 +1,5 @@
-"""`helpline` command line: `run`, `chat`, `serve`, `purge`, `nlu train|serve|evaluate|parse`."""
+"""`helpline` command line: `run`, `chat`, `serve`, `purge`, `nlu train|serve|evaluate|parse`,
+`review` (the web workspace and its accounts)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from bot.console import chat
 from bot.settings import get_settings
 from nlu import rasa
 from nlu.client import NLUClient, NLUUnavailable
+from review.cli import add_review_parser
 
 
 def _rasa_port() -> tuple[str, int]:
@@ -195,6 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     purge = commands.add_parser("purge", help="delete messages older than RETENTION_DAYS (90)")
     purge.set_defaults(func=cmd_purge)
+
+    add_review_parser(commands)
     return parser
 
 

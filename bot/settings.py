@@ -32,6 +32,18 @@ class Settings(BaseSettings):
     # when people answer: "always", or e.g. "mon-fri 09:00-18:00" (in agents_timezone)
     agents_hours: str = "mon-fri 09:00-18:00"
     agents_timezone: str = "Europe/Paris"
+    # the review workspace (`helpline review`): loopback only unless you put a TLS proxy in front
+    review_host: str = "127.0.0.1"
+    review_port: int = 8090
+    review_session_hours: float = 8.0
+    # Secure cookies; browsers accept them on http://127.0.0.1 and localhost
+    review_cookie_secure: bool = True
+    # failed logins allowed per account name (and 4x that per address) within the window
+    review_login_failures: int = 5
+    review_login_window_seconds: float = 900.0
+    # the NLU inbox also shows messages the model placed with less confidence than this
+    review_low_confidence: float = 0.5
+    review_page_size: int = 50
 
 
 @lru_cache(maxsize=1)

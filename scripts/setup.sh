@@ -62,3 +62,17 @@ MSG
   quiet_pip .venv-rasa/bin/python -m pip install -q -r nlu/requirements.txt
   echo "$want" > .venv-rasa/.helpline-stamp
 fi
+
+# --- the browser of the review workspace's browser test ---------------------------------------
+# Debian's chromium, driven by Playwright (which never downloads a browser here: no
+# `playwright install`). Installed as root from the package registry when missing.
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: installing Debian's chromium (for tests/test_review_browser.py)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "setup: /usr/bin/chromium is missing and we are not root: 'sudo apt-get install chromium'" \
+      "(the review workspace's browser test needs it)" >&2
+  fi
+fi

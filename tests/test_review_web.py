@@ -1,0 +1,244 @@
+"""The review workspace over HTTP (aiohttp's test server on loopback, a real SQLite file):
+access control on every route, CSRF, the login throttle, cookies, audit, pages' content."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import CookieJar
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from yarl import URL
+
+from review.auth import LoginThrottle
+from review.demo import SeededConversation, seed
+from review.web import ROUTES, create_app
+from storage.models import Message, NLUAnnotation, ReviewAudit
+from tests.conftest import free_port
+from tests.review_helpers import add_accounts, login, review_config, session_token
+
+Seeded = tuple[TestClient, list[SeededConversation], int]
+
+
+@pytest.fixture
+async def web(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[Seeded]:
+    await add_accounts(sessions)
+    made = await seed(sessions, 40)
+    async with sessions() as session:
+        message_id = await session.scalar(
+            select(func.min(Message.id)).where(
+                Message.direction == "in", Message.kind == "text", Message.intent.is_not(None)
+            )
+        )
+    assert message_id is not None
+    throttle = LoginThrottle(max_per_name=3, max_per_address=6, window=600)
+    app = create_app(sessions, review_config(), throttle)
+    async with TestClient(TestServer(app)) as client:
+        yield client, made, message_id
+
+
+def concrete(path: str, made: list[SeededConversation], message_id: int) -> str:
+    return path.replace("{pseudonym}", made[0].pseudonym).replace(
+        "{message_id:\\d+}", str(message_id)
+    )
+
+
+PROTECTED = [(method, path, role) for method, path, _h, role in ROUTES if role is not None]
+
+
+async def test_every_page_sends_anonymous_visitors_to_the_login(web: Seeded) -> None:
+    client, made, message_id = web
+    assert len(PROTECTED) >= 10
+    for method, path, _role in PROTECTED:
+        url = concrete(path, made, message_id)
+        response = await client.request(method, url, allow_redirects=False, data={"csrf": "x"})
+        assert response.status == 303, (method, url)
+        assert response.headers["Location"].startswith("/login"), (method, url)
+    # and the login page says where to come back to
+    response = await client.get(f"/conversations/{made[0].pseudonym}")
+    assert response.url.path == "/login"
+    assert f'value="/conversations/{made[0].pseudonym}"' in await response.text()
+
+
+async def test_a_reviewer_gets_403_on_supervisor_pages_and_200_on_theirs(web: Seeded) -> None:
+    client, made, message_id = web
+    assert (await login(client, "rita")).status == 303
+    checked = Counter()
+    for method, path, role in PROTECTED:
+        if method != "GET":
+            continue
+        response = await client.get(concrete(path, made, message_id), allow_redirects=False)
+        expected = 403 if role == "supervisor" else (303 if path == "/" else 200)
+        assert response.status == expected, path
+        checked[role] += 1
+    assert checked["supervisor"] >= 5 and checked["reviewer"] >= 4
+    # a reviewer's pages do not link to what they cannot open
+    page = await (await client.get("/inbox")).text()
+    assert "/stats" not in page and "/inbox/export.yml" not in page
+
+
+async def test_a_supervisor_opens_every_page(web: Seeded) -> None:
+    client, made, message_id = web
+    assert (await login(client, "sam")).status == 303
+    for method, path, _role in PROTECTED:
+        if method == "GET":
+            response = await client.get(concrete(path, made, message_id))
+            assert response.status == 200, path
+
+
+async def test_posts_without_or_with_a_wrong_csrf_token_are_refused(
+    web: Seeded, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    client, _made, message_id = web
+    await login(client, "rita")
+    token = await session_token(client)
+    url = f"/inbox/{message_id}"
+    form = {"verdict": "relabel", "intent": "greet"}
+    assert (await client.post(url, data=form, allow_redirects=False)).status == 403
+    wrong = await client.post(url, data={**form, "csrf": token[:-2] + "xx"}, allow_redirects=False)
+    assert wrong.status == 403
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(NLUAnnotation)) == 0
+    right = await client.post(url, data={**form, "csrf": token}, allow_redirects=False)
+    assert right.status == 303
+    async with sessions() as session:
+        note = await session.scalar(select(NLUAnnotation))
+    assert note is not None and (note.message_id, note.intent, note.reviewer) == (
+        message_id,
+        "greet",
+        "rita",
+    )
+    # logging out is a form too
+    assert (await client.post("/logout", allow_redirects=False)).status == 403
+
+
+async def test_the_login_form_needs_its_own_token(web: Seeded) -> None:
+    client, _made, _id = web
+    response = await client.post(
+        "/login", data={"name": "rita", "password": "reviewer-password-1"}, allow_redirects=False
+    )
+    assert response.status == 403
+
+
+async def test_login_is_throttled_per_name_then_per_address(web: Seeded) -> None:
+    client, _made, _id = web
+    for _ in range(3):
+        assert (await login(client, "rita", "wrong password!")).status == 401
+    # the right password no longer helps for this name...
+    assert (await login(client, "rita")).status == 429
+    # ...while another account still signs in from the same address
+    assert (await login(client, "sam")).status == 303
+    for name in ("nobody-1", "nobody-2", "nobody-3"):
+        assert (await login(client, name, "whatever password")).status == 401
+    # six failures from this address: every name is refused now
+    assert (await login(client, "sam")).status == 429
+
+
+async def test_unknown_name_and_wrong_password_get_the_same_answer(web: Seeded) -> None:
+    client, _made, _id = web
+    unknown = await login(client, "nobody", "reviewer-password-1")
+    wrong = await login(client, "rita", "not her password")
+    assert unknown.status == wrong.status == 401
+    assert "Wrong name or password." in await unknown.text()
+    assert "Wrong name or password." in await wrong.text()
+
+
+async def test_session_cookie_is_httponly_samesite_secure_and_logout_ends_it(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await add_accounts(sessions)
+    app = create_app(sessions, review_config(cookie_secure=True))
+    port = free_port()
+    # a client that sends Secure cookies back over http to this loopback origin, like Chromium
+    jar = CookieJar(unsafe=True, treat_as_secure_origin=[URL(f"http://127.0.0.1:{port}")])
+    async with TestClient(TestServer(app, host="127.0.0.1", port=port), cookie_jar=jar) as client:
+        response = await login(client, "rita")
+        cookie = response.cookies["helpline_review"]
+        assert cookie["httponly"] and cookie["secure"] and cookie["samesite"] == "Strict"
+        assert len(cookie.value) >= 40
+        assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+    # same accounts, plain-http app: sign in, out, and the session is gone server-side
+    app = create_app(sessions, review_config())
+    async with TestClient(TestServer(app)) as client:
+        await login(client, "rita")
+        token = await session_token(client)
+        assert (
+            await client.post("/logout", data={"csrf": token}, allow_redirects=False)
+        ).status == 303
+        after = await client.get("/conversations", allow_redirects=False)
+        assert after.status == 303 and after.headers["Location"].startswith("/login")
+
+
+async def test_login_never_redirects_off_site(web: Seeded) -> None:
+    client, _made, _id = web
+    for target in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
+        response = await login(client, "rita", next_=target)
+        assert response.headers["Location"] == "/conversations"
+
+
+async def test_transcript_shows_both_phases_with_nlu_and_is_audited(
+    web: Seeded, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    client, made, _id = web
+    escalated = next(c for c in made if c.case is not None)
+    await login(client, "rita")
+    page = await (await client.get(f"/conversations/{escalated.pseudonym}")).text()
+    assert "Bot phase" in page and f"Human phase · case C-{escalated.case['id']:05d}" in page
+    assert "from-agent" in page and "Bonjour, je suis là pour vous aider." in page
+    first = escalated.messages[0]
+    assert f"{first.intent} {first.confidence:.2f}" in page
+    assert page.index("Bot phase") < page.index("Human phase")
+    async with sessions() as session:
+        entries = (
+            await session.execute(
+                select(ReviewAudit.user_name, ReviewAudit.action, ReviewAudit.target)
+            )
+        ).all()
+    assert ("rita", "open_conversation", escalated.pseudonym) in entries
+    missing = await client.get("/conversations/P-NOTTHERE")
+    assert missing.status == 404
+
+
+async def test_audit_log_page_lists_who_opened_what(web: Seeded) -> None:
+    client, made, _id = web
+    await login(client, "rita")
+    await client.get(f"/conversations/{made[3].pseudonym}")
+    await login(client, "sam")
+    page = await (await client.get("/audit")).text()
+    assert "open_conversation" in page and made[3].pseudonym in page and "rita" in page
+
+
+async def test_statistics_page_draws_svg_and_csv_matches_the_data(web: Seeded) -> None:
+    client, made, _id = web
+    await login(client, "sam")
+    page = await (await client.get("/stats?from=2000-01-01")).text()
+    assert page.count("<svg") == 5 and "<script" not in page
+    response = await client.get("/stats.csv?from=2000-01-01")
+    assert response.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(await response.text())))
+    expected_in: Counter[str] = Counter()
+    expected_out: Counter[str] = Counter()
+    for conversation in made:
+        for m in conversation.messages:
+            (expected_in if m.direction == "in" else expected_out)[
+                m.created_at.date().isoformat()
+            ] += 1
+    got_in = {r["day"]: int(r["messages_in"]) for r in rows if int(r["messages_in"])}
+    got_out = {r["day"]: int(r["messages_out"]) for r in rows if int(r["messages_out"])}
+    assert got_in == dict(expected_in) and got_out == dict(expected_out)
+    escalations = sum(int(r["escalations"]) for r in rows)
+    assert escalations == sum(1 for c in made if c.case is not None) > 0
+
+
+async def test_retention_in_force_is_shown(web: Seeded) -> None:
+    client, _made, _id = web
+    await login(client, "sam")
+    page = await (await client.get("/retention")).text()
+    assert '<strong id="retention-days">90 days</strong>' in page
+    await login(client, "rita")
+    assert "messages are kept 90 days" in await (await client.get("/inbox")).text()
