@@ -41,6 +41,7 @@ LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
 
 # Button data: short, so it fits Telegram's 64-byte callback data, and checked on the way back.
 TOPIC, PERSON, LANGUAGE, DELETE, HANDOFF = "t:", "person", "lang:", "delete:", "handoff:"
+CONSENT = "consent:"
 
 
 class Parser(Protocol):
@@ -157,7 +158,7 @@ class Engine:
                 case = await CaseRepository(session).find_open(patient)
             conversation = _Conversation(self, patient, MessageRepository(session), case)
             if created:
-                conversation.say(self.catalogue.phrase("welcome", conversation.language))
+                conversation.welcome()
             if case is not None and incoming.button is None and not _is_command(incoming.text):
                 await conversation.on_case_message(incoming, parsed)
             elif incoming.attachment is not None:
@@ -246,6 +247,17 @@ class _Conversation:
     def say(self, text: str, buttons: tuple[Button, ...] = (), intent: str | None = None) -> None:
         self.turn.replies.append(Reply(text, buttons))
         self._answered.append(intent)
+
+    def welcome(self) -> None:
+        """The privacy notice, with the one question about reusing their messages: off
+        unless the patient says yes (reviewers may turn those into training data)."""
+        self.say(self.catalogue.phrase("welcome", self.language), self.consent_buttons())
+
+    def consent_buttons(self) -> tuple[Button, ...]:
+        return (
+            Button(self.catalogue.phrase("consent_yes", self.language), CONSENT + "yes"),
+            Button(self.catalogue.phrase("consent_no", self.language), CONSENT + "no"),
+        )
 
     def topic_button(self, intent: str) -> Button:
         if intent == "human_handoff":
@@ -399,6 +411,9 @@ class _Conversation:
             self.hand_over("command")
         elif command == "/privacy":
             self.answer("bot_privacy")
+        elif command == "/consent":
+            key = "consent_on" if self.patient.consent_improve else "consent_off"
+            self.say(self.catalogue.phrase(key, self.language), self.consent_buttons())
         elif command == "/language":
             self.say(
                 self.catalogue.phrase("language_prompt", self.language),
@@ -450,6 +465,9 @@ class _Conversation:
             self.patient.language = value
             self.turn.language = value
             self.say(self.catalogue.phrase("language_set", value))
+        elif data.startswith(CONSENT) and value in {"yes", "no"}:
+            self.patient.consent_improve = value == "yes"
+            self.say(self.catalogue.phrase(f"consent_{value}_done", self.language))
         elif data == DELETE + "no":
             self.say(self.catalogue.phrase("delete_cancelled", self.language))
         elif data.startswith(HANDOFF) and value in {"yes", "no"}:

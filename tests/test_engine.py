@@ -232,3 +232,20 @@ async def test_delete_really_deletes_after_confirmation(
     ) == [(0,)]
     comeback = await say(engine, "bonjour", chat="7")
     assert comeback.replies[0].text == CATALOGUE.phrase("welcome", "fr")
+
+
+async def test_consent_to_reuse_messages_is_asked_once_and_off_by_default(
+    engine: Engine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    first = await say(engine, "bonjour")
+    assert [b.data for b in first.replies[0].buttons] == ["consent:yes", "consent:no"]
+    again = await say(engine, "bonjour")
+    assert all("consent:yes" not in [b.data for b in r.buttons] for r in again.replies)
+    assert await stored(sessions, "SELECT consent_improve FROM patients") == [(0,)]
+    yes = await say(engine, button="consent:yes")
+    assert yes.replies[0].text == CATALOGUE.phrase("consent_yes_done", "fr")
+    assert await stored(sessions, "SELECT consent_improve FROM patients") == [(1,)]
+    asked = await say(engine, "/consent")
+    assert asked.replies[0].text == CATALOGUE.phrase("consent_on", "fr")
+    await say(engine, button="consent:no")
+    assert await stored(sessions, "SELECT consent_improve FROM patients") == [(0,)]

@@ -25,7 +25,7 @@ from bot.telegram.sending import RetryMiddleware
 from responses import Catalogue
 
 log = logging.getLogger(__name__)
-COMMANDS = ("start", "help", "human", "privacy", "language", "delete")
+COMMANDS = ("start", "help", "human", "privacy", "consent", "language", "delete")
 WEBHOOK_PATH = "/telegram/webhook"
 
 
