@@ -19,7 +19,6 @@ from bot.escalation import SATISFACTION, Escalations
 from bot.safety import is_crisis
 from nlu.client import FALLBACK_INTENT, NLUUnavailable, ParseResult
 from responses import Catalogue
-from storage.cases import CaseRepository
 from storage.models import Case, Patient
 from storage.repositories import MessageRepository, PatientRepository
 
@@ -150,12 +149,11 @@ class Engine:
         parsed = await self._parse(incoming)
         async with self.sessions() as session, session.begin():
             patients = PatientRepository(session)
-            patient, created = await patients.get_or_create(
+            patient, created, case = await patients.arrive(
                 incoming.channel, incoming.chat_id, incoming.client_language
             )
-            case = None
-            if self.escalations is not None and not created:
-                case = await CaseRepository(session).find_open(patient)
+            if self.escalations is None:
+                case = None
             conversation = _Conversation(self, patient, MessageRepository(session), case)
             if created:
                 conversation.welcome()
@@ -186,14 +184,13 @@ class Engine:
         """Store what the patient sent without answering it (a flood being throttled);
         `notice` names a phrase to send instead, once."""
         async with self._lock(incoming), self.sessions() as session, session.begin():
-            patient, _ = await PatientRepository(session).get_or_create(
+            patient, _, case = await PatientRepository(session).arrive(
                 incoming.channel, incoming.chat_id, incoming.client_language
             )
             kind = incoming.attachment or ("button" if incoming.button is not None else "text")
             text = "" if incoming.attachment else (incoming.text or incoming.button or "")
-            case = None
-            if self.escalations is not None:
-                case = await CaseRepository(session).find_open(patient)
+            if self.escalations is None:
+                case = None
             case_id = case.id if case is not None else None
             await MessageRepository(session).add(patient, "in", text, kind=kind, case_id=case_id)
             if case is not None and self.escalations is not None and incoming.button is None:

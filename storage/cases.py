@@ -146,7 +146,6 @@ class OutboxRepository:
 
     async def add(self, case: Case, kind: str, **payload: object) -> None:
         self.session.add(AgentOutbox(case_id=case.id, kind=kind, payload=payload))
-        await self.session.flush()
 
     async def next(self) -> AgentOutbox | None:
         rank = when(

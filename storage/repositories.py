@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ChannelState, Message, Patient, utcnow
+from storage.models import Case, ChannelState, Message, Patient, utcnow
 from storage.redaction import redact
 
 PSEUDONYM_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on the phone
@@ -32,7 +32,23 @@ class PatientRepository:
         self, channel: str, chat_id: str, client_language: str | None = None
     ) -> tuple[Patient, bool]:
         """The patient for this chat, and whether they are new. Touches last_seen_at."""
-        patient = await self.find(channel, chat_id)
+        patient, created, _ = await self.arrive(channel, chat_id, client_language)
+        return patient, created
+
+    async def arrive(
+        self, channel: str, chat_id: str, client_language: str | None = None
+    ) -> tuple[Patient, bool, Case | None]:
+        """A patient writes: their record (created if new, last_seen_at touched), whether it is
+        new, and their open case, in one query. Changes are written at commit, together: under
+        load every statement of a turn is a wait while SQLite's single writer is held."""
+        found = (
+            await self.session.execute(
+                select(Patient, Case)
+                .outerjoin(Case, (Case.patient_id == Patient.id) & (Case.status != "closed"))
+                .where(Patient.channel == channel, Patient.chat_id == chat_id)
+            )
+        ).first()
+        patient, case = (found[0], found[1]) if found is not None else (None, None)
         created = patient is None
         if patient is None:
             try:
@@ -48,8 +64,7 @@ class PatientRepository:
         patient.client_language = client_language or patient.client_language
         patient.last_seen_at = utcnow()
         patient.blocked_at = None  # writing to us means they no longer block the bot
-        await self.session.flush()
-        return patient, created
+        return patient, created, case
 
     async def mark_blocked(self, channel: str, chat_id: str) -> None:
         patient = await self.find(channel, chat_id)
@@ -90,8 +105,7 @@ class MessageRepository:
             confidence=confidence,
             case_id=case_id,
         )
-        self.session.add(message)
-        await self.session.flush()
+        self.session.add(message)  # written at commit, with the turn's other rows
         return message
 
     async def add_reply(
@@ -107,7 +121,6 @@ class MessageRepository:
             patient_id=patient.id, direction="out", text=text, intent=intent, case_id=case_id
         )
         self.session.add(message)
-        await self.session.flush()
         return message
 
     async def purge_older_than(self, days: int) -> int:

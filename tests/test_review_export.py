@@ -41,6 +41,7 @@ async def write(
             message = await MessageRepository(session).add(
                 patient, "in", text, intent=intent, confidence=confidence
             )
+            await session.flush()  # rows are written at commit; the id is wanted now
             ids.append(message.id)
         return ids
 

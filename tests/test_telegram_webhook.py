@@ -70,7 +70,7 @@ async def test_server_errors_are_retried_and_commands_set_in_both_languages(
     ]  # fmt: skip
     french = [c["command"] for c in emulator.commands(language_code="fr")]
     english = {c["command"]: c["description"] for c in emulator.commands(language_code="en")}
-    assert french == ["start", "help", "human", "privacy", "language", "delete"]
+    assert french == ["start", "help", "human", "privacy", "consent", "language", "delete"]
     assert english["delete"] == "Erase my data"
     assert emulator.commands()  # default list for every other language
 
