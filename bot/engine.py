@@ -36,6 +36,8 @@ MENU = (
 URGENT = frozenset({"crisis", "blackmail"})
 OFFER_PERSON = frozenset({"scam_victim", "identity_theft"})
 MAX_FALLBACK_ROUNDS = 2
+# never copied to the agents during a case: the agents are told one came, not what it said
+NOT_RELAYED = frozenset({"contact", "location", "venue"})
 LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
 
 # Button data: short, so it fits Telegram's 64-byte callback data, and checked on the way back.
@@ -195,7 +197,8 @@ class Engine:
             await MessageRepository(session).add(patient, "in", text, kind=kind, case_id=case_id)
             if case is not None and self.escalations is not None and incoming.button is None:
                 # a person is reading: a flood reaches them whole, paced by the outbox
-                await self.escalations.relay(session, case, incoming.message_id, kind)
+                message_id = None if kind in NOT_RELAYED else incoming.message_id
+                await self.escalations.relay(session, case, message_id, kind)
             turn = Turn(language=choose_language(patient), pseudonym=patient.pseudonym)
             if notice is not None:
                 text = self.catalogue.phrase(notice, turn.language)
@@ -319,9 +322,14 @@ class _Conversation:
             confidence=None if crisis or result is None else result.confidence,
             case_id=self.case.id,
         )
-        await self.engine.escalations.relay(
-            self.messages.session, self.case, incoming.message_id, incoming.attachment or "text"
-        )
+        kind = incoming.attachment or "text"
+        if kind in NOT_RELAYED:  # a phone number or a place says who someone is
+            await self.engine.escalations.relay(self.messages.session, self.case, None, kind)
+            self.say(self.catalogue.phrase("case_not_relayed", self.language))
+        else:
+            await self.engine.escalations.relay(
+                self.messages.session, self.case, incoming.message_id, kind
+            )
         if crisis:
             self.crisis()
 

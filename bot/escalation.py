@@ -106,8 +106,10 @@ class Escalations:
         outbox = OutboxRepository(session)
         if message_id is not None:
             await outbox.add(case, "copy", message_id=message_id)
-        else:  # a channel without copies (the console): say that something came
-            await outbox.add(case, "text", text=f"(message du patient : {kind})")
+        else:  # not copied (a contact, a place; or a channel without copies): say one came
+            await outbox.add(
+                case, "text", text=f"(le patient a envoyé un élément non transmis : {kind})"
+            )
 
     def _waiting_text(self, case: Case, position: int, *, new: bool) -> str:
         language = case.language

@@ -313,3 +313,19 @@ async def test_an_agent_is_told_when_the_patient_blocked_the_bot(running: Runnin
     )
     [(blocked,)] = await running.rows("SELECT blocked_at FROM patients")
     assert blocked is not None
+
+
+async def test_a_shared_contact_is_not_copied_to_the_agents(running: RunningBot) -> None:
+    topic = await open_case_by_button(running)
+    await replies(running, 4)
+    running.emulator.push_message(
+        PATIENT, contact={"phone_number": "+33612345678", "first_name": "Paul"}
+    )
+    notice = (await replies(running, 5))[-1]
+    assert notice["text"] == plain(running.catalogue.phrase("case_not_relayed", "fr"))
+    await running.emulator.wait_until(
+        lambda: any("non transmis : contact" in m["text"] for m in in_topic(running, topic))
+    )
+    assert not running.emulator.calls("copyMessage", chat_id=AGENTS)
+    for message in running.emulator.sent(AGENTS):
+        assert "612345678" not in message["text"] and "Paul" not in message["text"]
