@@ -53,6 +53,21 @@ def rasa_command(*args: str) -> list[str]:
     return [str(rasa), *args]
 
 
+def validate_data(data: Path = DATA_DIR) -> subprocess.CompletedProcess[str]:
+    """`rasa data validate --fail-on-warnings` on `data` with our domain and config."""
+    return subprocess.run(
+        rasa_command(
+            "data", "validate", "--data", str(data), "--domain", str(DOMAIN),
+            "--config", str(CONFIG), "--fail-on-warnings",
+        ),
+        cwd=ROOT,
+        env=rasa_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # fmt: skip
+
+
 def fallback_threshold(config: Path = CONFIG) -> float:
     """The FallbackClassifier threshold of the config: the engine uses the same bar."""
     pipeline = yaml.safe_load(config.read_text(encoding="utf-8")).get("pipeline", [])

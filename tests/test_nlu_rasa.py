@@ -21,23 +21,7 @@ def test_domain_declares_exactly_the_contract_intents() -> None:
 
 
 def test_rasa_data_validate_passes() -> None:
-    completed = subprocess.run(
-        rasa.rasa_command(
-            "data",
-            "validate",
-            "--data",
-            str(rasa.DATA_DIR),
-            "--domain",
-            str(rasa.DOMAIN),
-            "--config",
-            str(rasa.CONFIG),
-            "--fail-on-warnings",
-        ),
-        cwd=rasa.ROOT,
-        env=rasa.rasa_env(),
-        capture_output=True,
-        text=True,
-    )
+    completed = rasa.validate_data()
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
 
 

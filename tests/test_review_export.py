@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import io
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -157,24 +156,7 @@ async def test_export_merged_into_the_training_data_passes_rasa_validate(
     data = tmp_path / "data"
     shutil.copytree(rasa.DATA_DIR, data)
     (data / "fr" / "review-export.yml").write_text(exported.yaml, encoding="utf-8")
-    completed = await asyncio.to_thread(
-        subprocess.run,
-        rasa.rasa_command(
-            "data",
-            "validate",
-            "--data",
-            str(data),
-            "--domain",
-            str(rasa.DOMAIN),
-            "--config",
-            str(rasa.CONFIG),
-            "--fail-on-warnings",
-        ),
-        cwd=rasa.ROOT,
-        env=rasa.rasa_env(),
-        capture_output=True,
-        text=True,
-    )
+    completed = await asyncio.to_thread(rasa.validate_data, data)
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     # and the project's own reader sees the new examples where they belong
     merged = load_examples(data)["fr"]
