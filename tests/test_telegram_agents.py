@@ -66,40 +66,54 @@ def agent_says(running: RunningBot, topic: int, text: str, user_id: int = AGENT)
     )
 
 
-async def open_case_by_button(running: RunningBot) -> int:
-    running.emulator.push_text(PATIENT, "bonjour", first_name="Jeanne")
+async def open_case_by_button(running: RunningBot, language: str = "fr") -> int:
+    hello = "bonjour" if language == "fr" else "hello"
+    running.emulator.push_text(PATIENT, hello, first_name="Jeanne", language_code=language)
     _, greet = await replies(running, 2)
-    running.emulator.push_callback(PATIENT, "person", message_id=greet["message_id"])
+    running.emulator.push_callback(
+        PATIENT, "person", message_id=greet["message_id"], language_code=language
+    )
     return await topic_of_case(running)
 
 
+@pytest.mark.parametrize(("language", "place"), [("fr", "position 1"), ("en", "number 1")])
 async def test_handoff_by_button_opens_a_topic_with_a_pinned_card_and_no_identity(
-    running: RunningBot,
+    running: RunningBot, language: str, place: str
 ) -> None:
-    topic = await open_case_by_button(running)
+    topic = await open_case_by_button(running, language)
     answer, waiting = (await replies(running, 4))[2:]
-    assert answer["text"] == html_of(running.catalogue, "human_handoff", "fr")
-    assert "C-00001" in waiting["text"] and "position 1" in waiting["text"]
+    assert answer["text"] == html_of(running.catalogue, "human_handoff", language)
+    assert "C-00001" in waiting["text"] and place in waiting["text"]
     name = running.emulator.topic(AGENTS, topic)["name"]
-    assert "C-00001" in name and "FR" in name
+    assert "C-00001" in name and name.endswith(language.upper())
     [card] = [m for m in in_topic(running, topic) if "Dossier C-00001" in m["text"]]
     assert card["message_id"] in running.emulator.pinned(AGENTS)
     assert set(button_data(card)) == {"case:take:1", "case:close:1", "case:urgent:1"}
-    assert "Langue : FR" in card["text"] and "Priorité" in card["text"]
+    assert f"Langue : {language.upper()}" in card["text"] and "Priorité" in card["text"]
     for secret in ("Jeanne", str(PATIENT)):
         assert secret not in card["text"] and secret not in name
 
 
-async def test_handoff_by_text_in_english(running: RunningBot) -> None:
-    running.emulator.push_text(PATIENT, "can I talk to a real person please", language_code="en")
+@pytest.mark.parametrize(
+    ("language", "ask", "yes", "queue"),
+    [
+        ("fr", "je voudrais parler à une vraie personne svp", "oui", "file d'attente"),
+        ("en", "can I talk to a real person please", "yes please", "queue"),
+    ],
+)
+async def test_handoff_by_text_after_a_confirmation(
+    running: RunningBot, language: str, ask: str, yes: str, queue: str
+) -> None:
+    running.emulator.push_text(PATIENT, ask, language_code=language)
     confirm = (await replies(running, 2))[-1]
-    assert confirm["text"] == plain(running.catalogue.phrase("handoff_confirm", "en"))
-    running.emulator.push_text(PATIENT, "yes please", language_code="en")
+    assert confirm["text"] == plain(running.catalogue.phrase("handoff_confirm", language))
+    assert not running.emulator.calls("createForumTopic")  # not before the patient says yes
+    running.emulator.push_text(PATIENT, yes, language_code=language)
     topic = await topic_of_case(running)
     *_, answer, waiting = await replies(running, 4)
-    assert answer["text"] == html_of(running.catalogue, "human_handoff", "en")
-    assert "C-00001" in waiting["text"] and "queue" in waiting["text"]
-    assert running.emulator.topic(AGENTS, topic)["name"].endswith("EN")
+    assert answer["text"] == html_of(running.catalogue, "human_handoff", language)
+    assert "C-00001" in waiting["text"] and queue in waiting["text"]
+    assert running.emulator.topic(AGENTS, topic)["name"].endswith(language.upper())
 
 
 async def test_crisis_opens_an_urgent_case_with_the_emergency_answer_first(
