@@ -343,3 +343,23 @@ async def test_a_shared_contact_is_not_copied_to_the_agents(running: RunningBot)
     assert not running.emulator.calls("copyMessage", chat_id=AGENTS)
     for message in running.emulator.sent(AGENTS):
         assert "612345678" not in message["text"] and "Paul" not in message["text"]
+
+
+async def test_nothing_is_lost_while_the_bot_is_out_of_the_agents_group(
+    running: RunningBot,
+) -> None:
+    emulator = running.emulator
+    emulator.set_member(AGENTS, emulator.bot_id, "left")
+    emulator.push_text(PATIENT, "bonjour")
+    _, greet = await replies(running, 2)
+    emulator.push_callback(PATIENT, "person", message_id=greet["message_id"])
+    *_, waiting = await replies(running, 4)  # the patient is answered as usual
+    assert "C-00001" in waiting["text"]
+    emulator.push_text(PATIENT, "je reste là")
+    await emulator.wait_until(
+        lambda: any(not c.ok for c in emulator.calls("createForumTopic")), what="a refusal"
+    )
+    emulator.set_member(AGENTS, emulator.bot_id, "administrator")  # someone adds it back
+    topic = await topic_of_case(running)
+    await emulator.wait_until(lambda: any(c.ok for c in emulator.calls("copyMessage")))
+    assert in_topic(running, topic)[-1]["text"] == "je reste là"
