@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -155,4 +155,9 @@ class ChannelStateRepository:
         return row.value if row else None
 
     async def set(self, key: str, value: str) -> None:
-        await self.session.merge(ChannelState(key=key, value=value))
+        # one UPDATE in the usual case (this runs for every batch of Telegram updates)
+        result = await self.session.execute(
+            update(ChannelState).where(ChannelState.key == key).values(value=value)
+        )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            self.session.add(ChannelState(key=key, value=value))

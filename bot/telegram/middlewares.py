@@ -28,6 +28,7 @@ class DeduplicationMiddleware(BaseMiddleware):
     """
 
     KEEP = 10_000  # ids remembered in memory
+    COALESCE = 0.1  # seconds
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
@@ -67,6 +68,9 @@ class DeduplicationMiddleware(BaseMiddleware):
     async def _persist(self) -> None:
         written = -1
         while written != self.highest:
+            # gather the updates finishing meanwhile into this write: under load the writer
+            # would otherwise hold SQLite's single writer as often as the turns themselves
+            await asyncio.sleep(self.COALESCE)
             written = self.highest
             async with self.sessions() as session, session.begin():
                 await ChannelStateRepository(session).set(LAST_UPDATE_KEY, str(written))
