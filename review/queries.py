@@ -320,7 +320,8 @@ async def transcript(
         if message.direction == "in":
             who = "patient"
         else:
-            who = "agent" if message.kind == "agent" else "bot"
+            # the bot's own replies are text; an agent's are "agent" (text) or a photo, ...
+            who = "bot" if message.kind == "text" else "agent"
         lines.append(
             TranscriptLine(
                 id=message.id,
