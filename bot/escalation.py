@@ -76,13 +76,8 @@ class Escalations:
     ) -> list[str]:
         """Open (or raise) the patient's case; returns what to tell the patient about waiting."""
         cases, outbox = CaseRepository(session), OutboxRepository(session)
-        existing = await cases.find_open(patient)
-        if existing is not None:
-            raised = await cases.raise_priority(existing, priority)
-            case = existing
-            if reason in {"crisis", "blackmail"} and reason not in case.risk_flags:
-                case.risk_flags = [*case.risk_flags, reason]
-                raised = True
+        case, created, raised = await cases.open(patient, reason, priority, language)
+        if not created:
             if raised:
                 await outbox.add(case, "rename")
                 await outbox.add(case, "card_edit")
@@ -90,7 +85,6 @@ class Escalations:
                 if case.priority == "urgent":
                     await outbox.add(case, "announce", text=self._urgent_announce(case))
             return [self._waiting_text(case, await cases.queue_position(case), new=False)]
-        case, _ = await cases.open(patient, reason, priority, language)
         await outbox.add(case, "topic")  # with its pinned card
         if case.priority == "urgent":
             await outbox.add(case, "announce", text=self._urgent_announce(case))

@@ -32,9 +32,10 @@ class CaseRepository:
 
     async def open(
         self, patient: Patient, reason: str, priority: str, language: str
-    ) -> tuple[Case, bool]:
-        """The patient's open case (raised to `priority` if higher), or a new one; and whether
-        it is new. Two simultaneous requests give one case: the database refuses a second."""
+    ) -> tuple[Case, bool, bool]:
+        """The patient's open case (raised to `priority` if higher, risk flag added), or a new
+        one; whether it is new; and whether an existing case was raised. Two simultaneous
+        requests give one case: the database refuses a second."""
         case = await self.find_open(patient)
         created = case is None
         if case is None:
@@ -52,12 +53,14 @@ class CaseRepository:
                 case = await self.find_open(patient)
                 assert case is not None
                 created = False
-        if PRIORITY_RANK[priority] < PRIORITY_RANK[case.priority]:
+        raised = PRIORITY_RANK[priority] < PRIORITY_RANK[case.priority]
+        if raised:
             case.priority = priority
         if reason in RISK_REASONS and reason not in case.risk_flags:
             case.risk_flags = [*case.risk_flags, reason]
+            raised = True
         await self.session.flush()
-        return case, created
+        return case, created, raised and not created
 
     async def queue_position(self, case: Case) -> int:
         """1 for the next case an agent should take: by priority, then by age."""

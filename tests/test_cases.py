@@ -22,7 +22,7 @@ async def open_case(
 ) -> tuple[int, bool, str, list[str]]:
     async with sessions() as session, session.begin():
         patient, _ = await PatientRepository(session).get_or_create("telegram", chat)
-        case, created = await CaseRepository(session).open(patient, reason, priority, "fr")
+        case, created, _ = await CaseRepository(session).open(patient, reason, priority, "fr")
         return case.id, created, case.priority, list(case.risk_flags)
 
 
