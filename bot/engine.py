@@ -15,7 +15,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.escalation import SATISFACTION, Escalations
+from bot.escalation import NOT_RELAYED, SATISFACTION, Escalations
 from bot.safety import is_crisis
 from nlu.client import FALLBACK_INTENT, NLUUnavailable, ParseResult
 from responses import Catalogue
@@ -36,8 +36,6 @@ MENU = (
 URGENT = frozenset({"crisis", "blackmail"})
 OFFER_PERSON = frozenset({"scam_victim", "identity_theft"})
 MAX_FALLBACK_ROUNDS = 2
-# never copied to the agents during a case: the agents are told one came, not what it said
-NOT_RELAYED = frozenset({"contact", "location", "venue"})
 LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
 
 # Button data: short, so it fits Telegram's 64-byte callback data, and checked on the way back.
@@ -195,10 +193,9 @@ class Engine:
                 case = None
             case_id = case.id if case is not None else None
             await MessageRepository(session).add(patient, "in", text, kind=kind, case_id=case_id)
-            if case is not None and self.escalations is not None and incoming.button is None:
+            if self.escalations is not None and case is not None and incoming.button is None:
                 # a person is reading: a flood reaches them whole, paced by the outbox
-                message_id = None if kind in NOT_RELAYED else incoming.message_id
-                await self.escalations.relay(session, case, message_id, kind)
+                await self.escalations.relay(session, case, incoming.message_id, kind)
             turn = Turn(language=choose_language(patient), pseudonym=patient.pseudonym)
             if notice is not None:
                 text = self.catalogue.phrase(notice, turn.language)
@@ -311,25 +308,23 @@ class _Conversation:
         and the bot answers only a crisis, with the emergency numbers."""
         assert self.case is not None and self.engine.escalations is not None
         text = "" if incoming.attachment else incoming.text
+        kind = incoming.attachment or "text"
         crisis = bool(text) and is_crisis(text)
         intent = "crisis" if crisis else (result.intent if result else None)
         await self.messages.add(
             self.patient,
             "in",
             text,
-            kind=(incoming.attachment or "text")[:16],
+            kind=kind[:16],
             intent=intent,
             confidence=None if crisis or result is None else result.confidence,
             case_id=self.case.id,
         )
-        kind = incoming.attachment or "text"
-        if kind in NOT_RELAYED:  # a phone number or a place says who someone is
-            await self.engine.escalations.relay(self.messages.session, self.case, None, kind)
+        await self.engine.escalations.relay(
+            self.messages.session, self.case, incoming.message_id, kind
+        )
+        if kind in NOT_RELAYED:
             self.say(self.catalogue.phrase("case_not_relayed", self.language))
-        else:
-            await self.engine.escalations.relay(
-                self.messages.session, self.case, incoming.message_id, kind
-            )
         if crisis:
             self.crisis()
 

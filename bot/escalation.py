@@ -27,6 +27,8 @@ STATUS_LABEL = {"waiting": "en attente", "taken": "pris en charge", "closed": "c
 CASE = "case:"
 CARD_ACTIONS = ("take", "close", "urgent")
 SATISFACTION = "sat:"
+# never copied to the agents during a case: they are told one came, not what it said
+NOT_RELAYED = frozenset({"contact", "location", "venue"})
 CLOSED_HINT = "Ce dossier est clos : /reopen pour le rouvrir."
 
 
@@ -96,9 +98,10 @@ class Escalations:
     async def relay(
         self, session: AsyncSession, case: Case, message_id: int | None, kind: str
     ) -> None:
-        """A patient's message during a case goes to the case's topic, as a copy."""
+        """A patient's message during a case goes to the case's topic, as a copy; never a
+        contact or a place (a phone number or an address says who someone is)."""
         outbox = OutboxRepository(session)
-        if message_id is not None:
+        if message_id is not None and kind not in NOT_RELAYED:
             await outbox.add(case, "copy", message_id=message_id)
         else:  # not copied (a contact, a place; or a channel without copies): say one came
             await outbox.add(
