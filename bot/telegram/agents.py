@@ -14,10 +14,10 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Message, User
 
-from bot.engine import Button
+from bot.engine import Button, Reply
 from bot.escalation import CASE, AgentOutcome, Escalations
 from bot.telegram.agents_outbox import AgentsOutbox
-from bot.telegram.render import keyboard, to_html_parts
+from bot.telegram.sending import send_replies
 
 AGENT_STATUSES = frozenset({"creator", "administrator", "member"})
 RELAYED = frozenset(
@@ -54,15 +54,11 @@ async def tell_patient(bot: Bot, escalations: Escalations, outcome: AgentOutcome
     """Send the helpline's notices (taken, closed + satisfaction) to the patient."""
     if outcome.patient_chat is None or outcome.case is None:
         return
-    chat_id = int(outcome.patient_chat[1])
-    try:
-        for notice in outcome.notices:
-            parts = to_html_parts(notice.text)
-            buttons = tuple(Button(label, data) for label, data in notice.buttons)
-            for index, part in enumerate(parts):
-                markup = keyboard(buttons) if index == len(parts) - 1 else None
-                await bot.send_message(chat_id, part, reply_markup=markup)
-    except TelegramForbiddenError:
+    replies = [
+        Reply(notice.text, tuple(Button(label, data) for label, data in notice.buttons))
+        for notice in outcome.notices
+    ]
+    if not await send_replies(bot, int(outcome.patient_chat[1]), replies):
         await escalations.patient_unreachable(outcome.case.id)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
@@ -21,7 +22,7 @@ from aiogram.exceptions import (
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 
-from bot.engine import Engine, Turn
+from bot.engine import Engine, Reply, Turn
 from bot.telegram.render import keyboard, to_html_parts
 
 log = logging.getLogger(__name__)
@@ -65,14 +66,22 @@ class RetryMiddleware(BaseRequestMiddleware):
         raise AssertionError("unreachable")
 
 
-async def send_turn(bot: Bot, engine: Engine, chat_id: int, turn: Turn) -> None:
-    """Send every reply of a turn, in order (buttons on the last part of a long reply)."""
+async def send_replies(bot: Bot, chat_id: int, replies: Iterable[Reply]) -> bool:
+    """Send replies to a patient, in order (buttons on the last part of a long reply); False
+    when the patient blocked the bot (403), which is never retried."""
     try:
-        for reply in turn.replies:
+        for reply in replies:
             parts = to_html_parts(reply.text)
             for index, part in enumerate(parts):
                 markup = keyboard(reply.buttons) if index == len(parts) - 1 else None
                 await bot.send_message(chat_id, part, reply_markup=markup)
     except TelegramForbiddenError:
         log.info("a patient blocked the bot; marked, not retried")
+        return False
+    return True
+
+
+async def send_turn(bot: Bot, engine: Engine, chat_id: int, turn: Turn) -> None:
+    """Send every reply of a turn; a patient who blocked the bot is marked."""
+    if not await send_replies(bot, chat_id, turn.replies):
         await engine.blocked("telegram", str(chat_id))
