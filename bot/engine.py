@@ -82,7 +82,6 @@ class Incoming:
 @dataclass
 class Turn:
     language: str
-    pseudonym: str = ""  # how agents may refer to the patient: never a name
     replies: list[Reply] = field(default_factory=list)
     escalations: list[Escalation] = field(default_factory=list)
     patient_deleted: bool = False
@@ -136,7 +135,7 @@ class Engine:
             incoming.attachment is not None
             or incoming.button is not None
             or not text.strip()
-            or text.strip().startswith("/")
+            or _is_command(text)
             or is_crisis(text)
         ):
             return None
@@ -163,7 +162,7 @@ class Engine:
                 await conversation.on_attachment(incoming.attachment)
             elif incoming.button is not None:
                 await conversation.on_button(incoming.button)
-            elif incoming.text.strip().startswith("/"):
+            elif _is_command(incoming.text):
                 await conversation.on_command(incoming.text.strip())
             else:
                 await conversation.on_text(incoming.text, parsed)
@@ -196,7 +195,7 @@ class Engine:
             if self.escalations is not None and case is not None and incoming.button is None:
                 # a person is reading: a flood reaches them whole, paced by the outbox
                 await self.escalations.relay(session, case, incoming.message_id, kind)
-            turn = Turn(language=choose_language(patient), pseudonym=patient.pseudonym)
+            turn = Turn(language=choose_language(patient))
             if notice is not None:
                 text = self.catalogue.phrase(notice, turn.language)
                 turn.replies.append(Reply(text))
@@ -224,7 +223,7 @@ class _Conversation:
         self.patient = patient
         self.messages = messages
         self.case = case  # the patient's open case: a person answers, the bot stays quiet
-        self.turn = Turn(language=choose_language(patient), pseudonym=patient.pseudonym)
+        self.turn = Turn(language=choose_language(patient))
         self._answered: list[str | None] = []
 
     @property
