@@ -73,7 +73,8 @@ class Incoming:
     button: str | None = None
     client_language: str | None = None
     # what a non-text message carried: "photo", "document", "voice", "sticker", "contact", ...
-    # Only the kind is stored, never the content (a shared contact's number included).
+    # Only the kind is stored, never the content (a shared contact's number included). Its
+    # caption, if any, is `text`: read by the crisis net, not stored.
     attachment: str | None = None
     # the channel's id of the message, so that it can be copied to the agents during a case
     message_id: int | None = None
@@ -156,13 +157,13 @@ class Engine:
             conversation = _Conversation(self, patient, MessageRepository(session), case)
             if created:
                 conversation.welcome()
-            if case is not None and incoming.button is None and not _is_command(incoming.text):
+            if case is not None and incoming.button is None and not _is_command_text(incoming):
                 await conversation.on_case_message(incoming, parsed)
             elif incoming.attachment is not None:
-                await conversation.on_attachment(incoming.attachment)
+                await conversation.on_attachment(incoming.attachment, incoming.text)
             elif incoming.button is not None:
                 await conversation.on_button(incoming.button)
-            elif _is_command(incoming.text):
+            elif _is_command_text(incoming):
                 await conversation.on_command(incoming.text.strip())
             else:
                 await conversation.on_text(incoming.text, parsed)
@@ -210,6 +211,11 @@ class Engine:
 
 def _is_command(text: str) -> bool:
     return text.strip().startswith("/")
+
+
+def _is_command_text(incoming: Incoming) -> bool:
+    """A command typed as a message (a photo's caption never is one)."""
+    return incoming.attachment is None and _is_command(incoming.text)
 
 
 class _Conversation:
@@ -306,9 +312,9 @@ class _Conversation:
         """During a case the patient talks to a person: the message is copied to the agents,
         and the bot answers only a crisis, with the emergency numbers."""
         assert self.case is not None and self.engine.escalations is not None
-        text = "" if incoming.attachment else incoming.text
+        text = "" if incoming.attachment else incoming.text  # a caption is not stored
         kind = incoming.attachment or "text"
-        crisis = bool(text) and is_crisis(text)
+        crisis = is_crisis(incoming.text)
         intent = "crisis" if crisis else (result.intent if result else None)
         await self.messages.add(
             self.patient,
@@ -429,7 +435,11 @@ class _Conversation:
         else:  # /help and anything unknown
             self.menu()
 
-    async def on_attachment(self, kind: str) -> None:
+    async def on_attachment(self, kind: str, caption: str = "") -> None:
+        if is_crisis(caption):  # the safety net reads captions too
+            await self.messages.add(self.patient, "in", "", kind=kind[:16], intent="crisis")
+            self.crisis()
+            return
         await self.messages.add(self.patient, "in", "", kind=kind[:16])
         if kind in {"photo", "document"}:
             self._set_state(offered=kind)

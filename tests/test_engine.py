@@ -249,3 +249,17 @@ async def test_consent_to_reuse_messages_is_asked_once_and_off_by_default(
     assert asked.replies[0].text == CATALOGUE.phrase("consent_on", "fr")
     await say(engine, button="consent:no")
     assert await stored(sessions, "SELECT consent_improve FROM patients") == [(0,)]
+
+
+async def test_a_caption_goes_through_the_crisis_net_but_is_not_kept(
+    engine: Engine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    calm = await engine.handle(Incoming("test", "7", "voici le sms", attachment="photo"))
+    assert calm.replies[-1].text == CATALOGUE.phrase("attachment_received", "fr")
+    crisis = await engine.handle(Incoming("test", "7", "je vais me tuer", attachment="photo"))
+    assert crisis.replies[0].text == answer_text("crisis", "fr")
+    assert [(e.reason, e.priority) for e in crisis.escalations] == [("crisis", "urgent")]
+    command = await engine.handle(Incoming("test", "7", "/delete", attachment="photo"))
+    assert command.replies[-1].text == CATALOGUE.phrase("attachment_received", "fr")
+    rows = await stored(sessions, "SELECT text FROM messages WHERE direction = 'in'")
+    assert len(rows) == 3 and all(text == "" for (text,) in rows)

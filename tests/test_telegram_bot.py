@@ -187,6 +187,18 @@ async def test_every_kind_of_message_gets_a_kind_answer(
     assert "612345678" not in str(await running.rows("SELECT * FROM patients"))
 
 
+async def test_a_crisis_in_a_photo_caption_gets_the_emergency_answer(
+    running: RunningBot,
+) -> None:
+    photo = [{"file_id": "p1", "file_unique_id": "u1", "width": 90, "height": 90}]
+    running.emulator.push_message(PATIENT, photo=photo, caption="je veux mourir")
+    *_, crisis, waiting = await replies(running, 3)
+    assert crisis["text"] == html_of(running.catalogue, "crisis", "fr")
+    assert "C-00001" in waiting["text"]  # and a person, at once
+    stored = await running.rows("SELECT kind, text, intent FROM messages WHERE direction = 'in'")
+    assert stored == [("photo", "", "crisis")]  # the caption itself is not kept
+
+
 async def test_a_ten_thousand_character_message(running: RunningBot) -> None:
     running.emulator.push_text(PATIENT, "j'ai reçu un SMS frauduleux de l'ameli. " * 250)
     *_, answer = await replies(running, 2)

@@ -29,10 +29,11 @@ def to_incoming(message: Message) -> Incoming:
             client_language=language,
             message_id=message.message_id,
         )
-    # a caption is the patient's text too, but the file itself is never kept
+    # the caption goes through the crisis net; neither it nor the file is kept
     return Incoming(
         "telegram",
         chat_id,
+        message.caption or "",
         client_language=language,
         attachment=kind or "other",
         message_id=message.message_id,
