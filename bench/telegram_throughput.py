@@ -23,9 +23,9 @@ import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from stats import percentile
+from stats import percentile, process_cpu
 
-from bot.app import open_helpline
+from bot.app import open_helpline, run
 from bot.safety import is_crisis
 from bot.settings import Settings
 from bot.telegram.app import build_bot, build_dispatcher
@@ -116,13 +116,17 @@ def _emulator_process(conn: Connection, patients: int, messages: int) -> None:
     async def main() -> None:
         async with BotAPIEmulator() as emulator:
             conn.send((emulator.base_url, emulator.token))
-            conn.send(await drive(emulator, patients, messages))
+            cpu = time.process_time()
+            rate, latencies, elapsed = await drive(emulator, patients, messages)
+            conn.send((rate, latencies, elapsed, time.process_time() - cpu))
             await asyncio.to_thread(conn.recv)  # the bot has stopped polling
 
-    asyncio.run(main())
+    run(main())
 
 
-async def split_run(url: str, patients: int, messages: int, tmp: str) -> tuple[float, list[float]]:
+async def split_run(
+    url: str, rasa_pid: int | None, patients: int, messages: int, tmp: str
+) -> tuple[float, list[float]]:
     """The emulator and the simulated patients in another process: this process runs the bot
     alone, so its CPU is the bot's own."""
     ours, theirs = multiprocessing.get_context("spawn").Pipe()
@@ -136,11 +140,19 @@ async def split_run(url: str, patients: int, messages: int, tmp: str) -> tuple[f
         async with open_helpline(settings) as helpline:
             bot, dp = build_bot(settings), build_dispatcher(helpline)
             polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False))
-            cpu, started = time.process_time(), time.perf_counter()
-            rate, latencies, _ = await asyncio.to_thread(ours.recv)
+            cpu, nlu_cpu = time.process_time(), process_cpu(rasa_pid)
+            started = time.perf_counter()
+            rate, latencies, _, emulator_cpu = await asyncio.to_thread(ours.recv)
             cpu, whole = time.process_time() - cpu, time.perf_counter() - started
+            nlu_cpu = process_cpu(rasa_pid) - nlu_cpu
             # this window also holds the first contacts: one /start per patient
-            report_cpu("bot process alone", cpu, whole, patients * (messages + 1))
+            handled = patients * (messages + 1)
+            report_cpu("bot process alone", cpu, whole, handled)
+            print(
+                f"CPU per message: bot {1000 * cpu / handled:.1f} ms, emulator + patients "
+                f"{1000 * emulator_cpu / handled:.1f} ms, NLU server "
+                f"{1000 * nlu_cpu / (patients * messages):.1f} ms per text parsed"
+            )
             await dp.stop_polling()
             await polling
         ours.send("stop")
@@ -149,7 +161,7 @@ async def split_run(url: str, patients: int, messages: int, tmp: str) -> tuple[f
     return rate, latencies
 
 
-async def bare_run(url: str, concurrency: int, total: int) -> float:
+async def bare_run(url: str, rasa_pid: int | None, concurrency: int, total: int) -> float:
     pool = texts()
     async with NLUClient(url, timeout=10) as client:
         queue = iter(range(total))
@@ -158,24 +170,29 @@ async def bare_run(url: str, concurrency: int, total: int) -> float:
             for i in queue:
                 await client.parse(pool[i % len(pool)])
 
-        started = time.perf_counter()
+        started, nlu_cpu = time.perf_counter(), process_cpu(rasa_pid)
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return total / (time.perf_counter() - started)
+        rate = total / (time.perf_counter() - started)
+        print(
+            f"NLU server, bare: {1000 * (process_cpu(rasa_pid) - nlu_cpu) / total:.1f} ms CPU "
+            "per parse"
+        )
+        return rate
 
 
-async def measure(url: str, patients: int, messages: int) -> None:
+async def measure(url: str, rasa_pid: int | None, patients: int, messages: int) -> None:
     async with NLUClient(url) as client:  # warm-up
         for text in texts()[:50]:
             await client.parse(text)
     with tempfile.TemporaryDirectory() as tmp:
-        split_rate, split_latencies = await split_run(url, patients, messages, tmp)
+        split_rate, split_latencies = await split_run(url, rasa_pid, patients, messages, tmp)
     print(
         f"bot, emulator in another process: {split_rate:.1f} msg/s, reply latency p50 "
         f"{statistics.median(split_latencies):.0f} ms, p99 {percentile(split_latencies, 99):.0f} ms"
     )
     with tempfile.TemporaryDirectory() as tmp:
         bot_rate, latencies = await bot_run(url, patients, messages, tmp)
-    bare_rate = await bare_run(url, patients, patients * messages)
+    bare_rate = await bare_run(url, rasa_pid, patients, patients * messages)
     print(
         f"bot through the emulator: {patients} patients x {messages} messages, "
         f"{bot_rate:.1f} msg/s, reply latency p50 {statistics.median(latencies):.0f} ms, "
@@ -197,7 +214,7 @@ def main() -> None:
     server.start()
     try:
         server.wait_ready()
-        asyncio.run(measure(server.url, args.patients, args.messages))
+        run(measure(server.url, server.pid, args.patients, args.messages))
     finally:
         server.stop()
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.app import open_helpline
+from bot.app import open_helpline, run
 from bot.console import chat
 from bot.settings import get_settings
 from nlu import rasa
@@ -131,8 +131,10 @@ async def _serve(webhook: bool) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # aiogram logs one INFO line per update handled: noise, and CPU spent under load
+    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
     try:
-        return asyncio.run(_serve(args.webhook))
+        return run(_serve(args.webhook))
     except KeyboardInterrupt:
         return 0
 

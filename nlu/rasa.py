@@ -151,6 +151,10 @@ class RasaServer:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
     def start(self) -> None:
         if not self.model.exists():
             raise RasaError(f"no trained model at {self.model}: run `helpline nlu train`")

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from aiogram import Bot, Dispatcher
+from aiohttp import ClientSession, web
 from sqlalchemy import text
 
 from bot.app import Helpline, open_helpline
 from bot.settings import Settings
 from bot.telegram.app import build_bot, build_dispatcher
+from bot.telegram.patients import TYPING_AFTER
 from nlu.rasa import RasaServer, model_path
 from responses import Catalogue
 from tests.conftest import free_port
@@ -117,7 +120,56 @@ async def test_french_conversation_with_buttons(running: RunningBot) -> None:
     answer = (await replies(running, 3))[-1]
     assert answer["text"] == html_of(running.catalogue, "phishing_report", "fr")
     assert running.emulator.calls("answerCallbackQuery")
-    assert running.emulator.calls("sendChatAction", chat_id=PATIENT)  # "typing" while parsing
+
+
+@asynccontextmanager
+async def slow_nlu(rasa_url: str, delay: float) -> AsyncIterator[str]:
+    """A loopback proxy in front of the real NLU server that answers `delay` seconds late."""
+
+    async def forward(request: web.Request) -> web.Response:
+        body = await request.read()
+        await asyncio.sleep(delay)
+        async with (
+            ClientSession() as client,
+            client.post(
+                rasa_url + request.path, data=body, headers={"Content-Type": "application/json"}
+            ) as answer,
+        ):
+            return web.Response(
+                body=await answer.read(), status=answer.status, content_type="application/json"
+            )
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", forward)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
+async def test_typing_shown_while_a_slow_nlu_works(
+    emulator: BotAPIEmulator, rasa_url: str, tmp_path: Path
+) -> None:
+    """A quick answer needs no "typing…"; one that takes longer than TYPING_AFTER shows it."""
+    async with (
+        slow_nlu(rasa_url, delay=TYPING_AFTER + 1.0) as slow_url,
+        open_helpline(settings_for(emulator, slow_url, tmp_path / "bot.db")) as helpline,
+    ):
+        running = await start_bot(emulator, helpline)
+        try:
+            emulator.push_text(PATIENT, "quelqu'un a ouvert un crédit à mon nom")
+            *_, answer = await replies(running, 2)
+            assert answer["text"] == html_of(running.catalogue, "identity_theft", "fr")
+            typing = emulator.calls("sendChatAction", chat_id=PATIENT)
+            assert typing and typing[0].params["action"] == "typing"
+            answered = emulator.calls("sendMessage", chat_id=PATIENT)[-1]
+            assert typing[0].at < answered.at
+        finally:
+            await running.stop()
 
 
 async def test_english_conversation(running: RunningBot) -> None:

@@ -9,7 +9,6 @@ import traceback
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.types import BotCommand, ErrorEvent
@@ -22,6 +21,7 @@ from bot.telegram import agents, buttons, other_chats, patients
 from bot.telegram.agents_outbox import AgentsOutbox
 from bot.telegram.middlewares import DeduplicationMiddleware, ThrottlingMiddleware
 from bot.telegram.sending import RetryMiddleware
+from bot.telegram.session import HelplineSession
 from responses import Catalogue
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ def build_bot(settings: Settings) -> Bot:
         if settings.telegram_api_url
         else None
     )
-    session = AiohttpSession(api=api) if api else AiohttpSession()
+    session = HelplineSession(api=api) if api else HelplineSession()
     session.middleware(RetryMiddleware())
     return Bot(
         settings.telegram_bot_token.get_secret_value(),

@@ -15,6 +15,9 @@ ATTACHMENTS = (
     "photo", "document", "voice", "audio", "video", "video_note", "sticker", "animation",
     "location", "venue", "contact", "poll", "dice",
 )  # fmt: skip
+# "typing…" only when the answer is slow to come (NLU or database under load): a quick answer
+# needs none, and each indicator is one more Bot API call in the hot path
+TYPING_AFTER = 0.5  # seconds
 
 
 def to_incoming(message: Message) -> Incoming:
@@ -52,7 +55,9 @@ async def on_message(
     if throttled and not is_crisis(incoming.text):  # a crisis is answered, flood or not
         turn = await engine.record(incoming, notice="slow_down" if warn else None)
     else:
-        async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
+        async with ChatActionSender.typing(
+            bot=bot, chat_id=message.chat.id, initial_sleep=TYPING_AFTER
+        ):
             turn = await engine.handle(incoming)
     await send_turn(bot, engine, message.chat.id, turn)
     if outbox is not None:
