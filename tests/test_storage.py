@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+import aiosqlite
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.db import MIGRATIONS, create_engine, migrate
+from storage.db import MIGRATIONS, create_engine, migrate, session_factory
 from storage.models import Base, utcnow
 from storage.repositories import MessageRepository, PatientRepository
 
@@ -101,3 +106,60 @@ async def test_purge_deletes_only_messages_older_than_the_retention(
     async with sessions() as session:
         rows = (await session.execute(text("SELECT text FROM messages"))).scalars().all()
     assert rows == ["message récent"]
+
+
+async def _one_turn(sessions: async_sessionmaker[AsyncSession]) -> None:
+    async with sessions() as session, session.begin():
+        patient, _, _ = await PatientRepository(session).arrive("telegram", "7", "fr")
+        messages = MessageRepository(session)
+        await messages.add(patient, "in", "bonjour")
+        await messages.add_reply(patient, "Bonjour, je vous écoute.")
+
+
+async def test_a_turn_crosses_to_the_sqlite_thread_only_to_lock_and_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/helpline.db")
+    await migrate(engine)
+    sessions = session_factory(engine)
+    await _one_turn(sessions)  # the patient now exists
+    trips: list[str] = []
+    to_thread = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        trips.append(fn.__name__)
+        return await to_thread(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    await _one_turn(sessions)
+    turn_trips = list(trips)
+    async with sessions() as session:
+        stored = (await session.execute(text("SELECT count(*) FROM messages"))).scalar()
+    await engine.dispose()
+    assert stored == 4
+    # BEGIN IMMEDIATE (may wait for another process's lock) and COMMIT; the SELECT, UPDATE and
+    # INSERTs in between run in place (were 4 trips each through aiosqlite's thread)
+    assert turn_trips == ["execute", "commit"]
+
+
+async def test_waiting_for_another_process_lock_leaves_the_event_loop_free(
+    tmp_path: Path,
+) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/helpline.db")
+    await migrate(engine)
+    sessions = session_factory(engine)
+    other_process = sqlite3.connect(tmp_path / "helpline.db", isolation_level=None)
+    other_process.execute("BEGIN IMMEDIATE")  # e.g. the review app writing
+    turn = asyncio.create_task(_one_turn(sessions))
+    ticks = 0
+    while ticks < 20 and not turn.done():
+        await asyncio.sleep(0.01)  # the loop keeps serving others meanwhile
+        ticks += 1
+    assert ticks == 20 and not turn.done()
+    other_process.execute("COMMIT")
+    await turn
+    other_process.close()
+    async with sessions() as session:
+        stored = (await session.execute(text("SELECT count(*) FROM messages"))).scalar()
+    await engine.dispose()
+    assert stored == 2
