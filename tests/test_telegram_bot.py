@@ -4,10 +4,11 @@ SQLite file) against the Bot API emulator on loopback."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from aiogram import Bot, Dispatcher
@@ -24,6 +25,7 @@ from tests.conftest import free_port
 from tests.telegram_emulator import BotAPIEmulator
 
 PATIENT = 5001
+T = TypeVar("T")
 
 
 @dataclass
@@ -170,6 +172,24 @@ async def test_typing_shown_while_a_slow_nlu_works(
             assert typing[0].at < answered.at
         finally:
             await running.stop()
+
+
+async def test_a_patient_message_is_routed_without_thread_trips(
+    running: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """aiogram runs a plain (sync) filter in a worker thread; ours are async (filters.py)."""
+    trips: list[object] = []
+    to_thread = asyncio.to_thread
+
+    async def counted(func: Callable[..., T], /, *args: object, **kwargs: object) -> T:
+        trips.append(func)
+        return await to_thread(func, *args, **kwargs)
+
+    monkeypatch.setattr(asyncio, "to_thread", counted)
+    running.emulator.push_text(PATIENT, "bonjour")
+    _, greet = await replies(running, 2)
+    assert greet["text"] == html_of(running.catalogue, "greet", "fr")
+    assert trips == []
 
 
 async def test_english_conversation(running: RunningBot) -> None:

@@ -17,6 +17,7 @@ from aiogram.types import CallbackQuery, Message, User
 from bot.engine import Button, Reply
 from bot.escalation import CASE, AgentOutcome, Escalations
 from bot.telegram.agents_outbox import AgentsOutbox
+from bot.telegram.filters import When
 from bot.telegram.sending import send_replies
 
 AGENT_STATUSES = frozenset({"creator", "administrator", "member"})
@@ -129,8 +130,8 @@ async def on_card_button(
 def make_router(agents_chat_id: int | None) -> Router:
     router = Router(name="agents")
     is_agent = IsAgent()
-    router.message.filter(F.chat.id == agents_chat_id)
-    router.callback_query.filter(F.message.chat.id == agents_chat_id)
+    router.message.filter(When(F.chat.id == agents_chat_id))
+    router.callback_query.filter(When(F.message.chat.id == agents_chat_id))
     router.message.register(on_topic_message, is_agent)
     router.message.register(ignore)  # strangers and bots in the group
     router.callback_query.register(on_card_button, is_agent)

@@ -72,6 +72,7 @@ def build_dispatcher(helpline: Helpline) -> Dispatcher:
         reminder_check=min(60.0, max(0.5, settings.case_reminder_minutes * 60 / 4)),
     )
     dp = Dispatcher(
+        disable_fsm=True,  # conversation state lives in the database, kept by the engine
         engine=helpline.engine,
         escalations=helpline.escalations,
         outbox=outbox,

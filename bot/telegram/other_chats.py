@@ -5,7 +5,9 @@ from __future__ import annotations
 from aiogram import Bot, F, Router
 from aiogram.types import ChatMemberUpdated, Message
 
-NOT_PRIVATE = F.chat.type.in_({"group", "supergroup", "channel"})
+from bot.telegram.filters import When
+
+NOT_PRIVATE = When(F.chat.type.in_({"group", "supergroup", "channel"}))
 
 
 async def on_added_to_a_chat(

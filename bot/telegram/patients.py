@@ -9,6 +9,7 @@ from aiogram.utils.chat_action import ChatActionSender
 from bot.engine import Engine, Incoming
 from bot.safety import is_crisis
 from bot.telegram.agents_outbox import AgentsOutbox
+from bot.telegram.filters import When
 from bot.telegram.sending import send_turn
 
 ATTACHMENTS = (
@@ -64,9 +65,12 @@ async def on_message(
         outbox.wake()  # a case opened, or a message to copy to the agents
 
 
+PRIVATE = When(F.chat.type == "private")
+
+
 def make_router() -> Router:
     router = Router(name="patients")
-    router.message.register(on_message, F.chat.type == "private")
+    router.message.register(on_message, PRIVATE)
     # an edit is answered as a new message: the patient meant the corrected text
-    router.edited_message.register(on_message, F.chat.type == "private")
+    router.edited_message.register(on_message, PRIVATE)
     return router
