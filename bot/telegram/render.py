@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -49,6 +50,7 @@ def to_html_parts(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     return parts
 
 
+@lru_cache(maxsize=1024)  # the catalogue's buttons: a few hundred sets, built once each
 def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
     if not buttons:
         return None
