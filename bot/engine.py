@@ -168,6 +168,8 @@ class Engine:
             else:
                 await conversation.on_text(incoming.text, parsed)
             if conversation.turn.patient_deleted:
+                if self.escalations is not None:
+                    await self.escalations.forget(session, patient)
                 await patients.delete(patient)
                 return conversation.turn
             if self.escalations is not None:

@@ -108,6 +108,13 @@ class Escalations:
                 case, "text", text=f"(le patient a envoyé un élément non transmis : {kind})"
             )
 
+    async def forget(self, session: AsyncSession, patient: Patient) -> None:
+        """The patient erased their data (/delete). Their cases go with them, and so must the
+        copies of their messages in the agents' group: each of their topics is deleted whole."""
+        outbox = OutboxRepository(session)
+        for case in await CaseRepository(session).with_topics(patient):
+            await outbox.add_erasure(case)
+
     def _waiting_text(self, case: Case, position: int, *, new: bool) -> str:
         language = case.language
         now = self.now()

@@ -93,6 +93,13 @@ class CaseRepository:
         case.notes = [*case.notes, redact(note)[:500]]
         await self.session.flush()
 
+    async def with_topics(self, patient: Patient) -> list[Case]:
+        """The patient's cases, open or closed, that have a topic in the agents' group."""
+        rows = await self.session.scalars(
+            select(Case).where(Case.patient_id == patient.id, Case.topic_id.is_not(None))
+        )
+        return list(rows)
+
     async def last_closed(self, patient: Patient) -> Case | None:
         return await self.session.scalar(
             select(Case)
@@ -150,14 +157,21 @@ class OutboxRepository:
     async def add(self, case: Case, kind: str, **payload: object) -> None:
         self.session.add(AgentOutbox(case_id=case.id, kind=kind, payload=payload))
 
+    async def add_erasure(self, case: Case) -> None:
+        """Delete the case's topic. Kept apart from the case (which is about to be erased with
+        its patient, and its rows with it): only the topic and the case number remain."""
+        payload = {"topic_id": case.topic_id, "number": case.number}
+        self.session.add(AgentOutbox(case_id=None, kind="erase_topic", payload=payload))
+
     async def next(self) -> AgentOutbox | None:
         rank = when(
             *((Case.priority == p, r) for p, r in PRIORITY_RANK.items()), else_=len(PRIORITY_RANK)
         )
         return await self.session.scalar(
             select(AgentOutbox)
-            .join(Case, Case.id == AgentOutbox.case_id)
-            .order_by(rank, AgentOutbox.id)
+            .outerjoin(Case, Case.id == AgentOutbox.case_id)
+            # erasures first: a patient's copied messages must not outlive their /delete
+            .order_by(AgentOutbox.case_id.is_not(None), rank, AgentOutbox.id)
             .limit(1)
         )
 

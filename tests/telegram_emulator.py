@@ -1690,7 +1690,12 @@ class BotAPIEmulator:
         return True
 
     def _delete_forum_topic(self, params: JSON, uploads: dict[str, _Upload]) -> bool:
+        """Like Telegram: the topic goes with all its messages."""
         self._topic_for(params)["deleted"] = True
+        chat_id, thread = self._chat_id(params), _as_int(params.get("message_thread_id"), 0)
+        stored = self._messages.get(chat_id, {})
+        for message_id in [i for i, m in stored.items() if m.get("message_thread_id") == thread]:
+            del stored[message_id]
         return True
 
     def _pin_chat_message(self, params: JSON, uploads: dict[str, _Upload]) -> bool:

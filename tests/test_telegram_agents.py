@@ -169,6 +169,34 @@ async def test_relay_of_text_and_photo_both_ways_and_internal_notes(running: Run
     assert status == "taken" and first_reply is not None
 
 
+async def test_delete_erases_the_patients_topic_from_the_agents_group(
+    running: RunningBot,
+) -> None:
+    """Right to erasure: /delete during a case also deletes the case's topic, and with it the
+    card and the copies of the patient's messages; the agents are told which case went."""
+    emulator = running.emulator
+    topic = await open_case_by_button(running)
+    await replies(running, 4)
+    emulator.push_text(PATIENT, "mon numéro de sécu a fuité")
+    await emulator.wait_for_calls("copyMessage", 1, chat_id=AGENTS)
+    kept = [m["message_id"] for m in in_topic(running, topic)]  # card, copy, notices
+    emulator.push_text(PATIENT, "/delete")
+    confirm = (await replies(running, 5))[-1]
+    emulator.push_callback(PATIENT, "delete:yes", message_id=confirm["message_id"])
+    await emulator.wait_until(
+        lambda: any(
+            "C-00001" in m["text"] and "effacé" in m["text"]
+            for m in emulator.sent(AGENTS)
+            if "message_thread_id" not in m
+        )
+    )
+    topic_state = emulator.topic(AGENTS, topic)
+    assert topic_state is not None and topic_state["deleted"]
+    assert len(kept) >= 2 and all(emulator.message(AGENTS, i) is None for i in kept)
+    assert await running.rows("SELECT count(*) FROM cases") == [(0,)]
+    assert await running.rows("SELECT count(*) FROM patients") == [(0,)]
+
+
 async def test_a_non_member_cannot_close_a_case(running: RunningBot) -> None:
     topic = await open_case_by_button(running)
     running.emulator.set_member(AGENTS, 666, "left")

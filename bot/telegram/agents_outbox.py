@@ -42,7 +42,7 @@ class _Job:
     kind: str
     payload: dict[str, Any]
     attempts: int
-    case_id: int
+    case_id: int | None  # None: erasing the topic of a case erased with its patient
     case_name: str
     topic_id: int | None
     card_message_id: int | None
@@ -52,6 +52,10 @@ class _Job:
 
 class _TopicGone(Exception):
     pass
+
+
+class _CaseGone(Exception):
+    """The case was erased (its patient used /delete) while its topic was being made."""
 
 
 def _markup(buttons: list[tuple[str, str]] | list[list[str]]) -> InlineKeyboardMarkup | None:
@@ -153,6 +157,19 @@ class AgentsOutbox:
             row = await OutboxRepository(session).next()
             if row is None:
                 return None
+            if row.case_id is None:
+                return _Job(
+                    row_id=row.id,
+                    kind=row.kind,
+                    payload=dict(row.payload),
+                    attempts=row.attempts,
+                    case_id=None,
+                    case_name="",
+                    topic_id=row.payload.get("topic_id"),
+                    card_message_id=None,
+                    patient_chat_id="",
+                    card=None,
+                )
             case = await session.get(Case, row.case_id)
             assert case is not None  # rows go with their case (ON DELETE CASCADE)
             patient = await session.get(Patient, case.patient_id)
@@ -179,7 +196,11 @@ class AgentsOutbox:
         try:
             await self._send(bot, job)
         except _TopicGone:
-            await self._new_topic(bot, job)
+            try:
+                await self._new_topic(bot, job)
+            except _CaseGone:
+                await self._done(job.row_id)
+                return True
             if job.kind not in {"topic", "card"}:
                 await self._send(bot, job)
         except TelegramBadRequest as error:
@@ -228,12 +249,16 @@ class AgentsOutbox:
         if job.card is None:
             async with self.sessions() as session, session.begin():
                 case = await session.get(Case, job.case_id)
-                assert case is not None
+                if case is None:
+                    raise _CaseGone
                 job.card = await self.escalations.card(session, case)
         async with self._paced():
             topic = await bot.create_forum_topic(self.chat_id, job.case_name)
         job.topic_id = topic.message_thread_id
-        await self._store(job.case_id, topic_id=job.topic_id)
+        if not await self._store(job.case_id, topic_id=job.topic_id):
+            async with self._paced():
+                await bot.delete_forum_topic(self.chat_id, job.topic_id)
+            raise _CaseGone
         await self._post_card(bot, job)
 
     async def _post_card(self, bot: Bot, job: _Job) -> None:
@@ -251,16 +276,22 @@ class AgentsOutbox:
         await self._store(job.case_id, card_message_id=card.message_id)
         await bot.pin_chat_message(self.chat_id, card.message_id, disable_notification=True)
 
-    async def _store(self, case_id: int, **values: int) -> None:
+    async def _store(self, case_id: int | None, **values: int) -> bool:
+        """Set the case's columns; False when the case is no more."""
         async with self.sessions() as session, session.begin():
             case = await session.get(Case, case_id)
-            if case is not None:
-                for key, value in values.items():
-                    setattr(case, key, value)
+            if case is None:
+                return False
+            for key, value in values.items():
+                setattr(case, key, value)
+            return True
 
     async def _send(self, bot: Bot, job: _Job) -> None:
         chat = self.chat_id
         assert chat is not None
+        if job.kind == "erase_topic":
+            await self._erase_topic(bot, job, chat)
+            return
         if job.kind == "topic":
             if job.topic_id is None:
                 raise _TopicGone
@@ -277,6 +308,22 @@ class AgentsOutbox:
             if any(gone in error.message for gone in TOPIC_GONE):
                 raise _TopicGone from error
             raise
+
+    async def _erase_topic(self, bot: Bot, job: _Job, chat: int) -> None:
+        """Deleting a topic deletes every message in it: the card, the copies, the notes."""
+        try:
+            async with self._paced():
+                await bot.delete_forum_topic(chat, job.topic_id)  # type: ignore[arg-type]
+        except TelegramBadRequest as error:
+            if not any(gone in error.message for gone in TOPIC_GONE):
+                raise  # retried, then said in the topic (see _refused)
+        async with self._paced():
+            await bot.send_message(
+                chat,
+                f"🗑 Dossier {job.payload['number']} effacé à la demande de la personne "
+                "(droit à l'effacement) : son sujet a été supprimé.",
+                parse_mode=None,
+            )
 
     async def _send_in_topic(self, bot: Bot, job: _Job, chat: int) -> None:
         topic = job.topic_id
