@@ -44,8 +44,11 @@ class Helpline:
 
 
 @asynccontextmanager
-async def open_helpline(settings: Settings) -> AsyncIterator[Helpline]:
-    """Migrate the database, apply the retention period, and wire the engine."""
+async def open_helpline(settings: Settings, *, console: bool = False) -> AsyncIterator[Helpline]:
+    """Migrate the database, apply the retention period, and wire the engine. Cases are opened
+    only where agents can answer them (Telegram with an agents' group): elsewhere the bot would
+    fall silent for good after a handoff, so it says who to call instead."""
+    team = not console and settings.helpline_agents_chat_id is not None
     db = create_engine(settings.database_url)
     try:
         await migrate(db)
@@ -62,7 +65,12 @@ async def open_helpline(settings: Settings) -> AsyncIterator[Helpline]:
         )
         async with NLUClient(settings.rasa_url, timeout=settings.nlu_timeout) as nlu:
             engine = Engine(
-                catalogue, nlu, sessions, threshold=fallback_threshold(), escalations=escalations
+                catalogue,
+                nlu,
+                sessions,
+                threshold=fallback_threshold(),
+                escalations=escalations if team else None,
+                team=team,
             )
             yield Helpline(engine, escalations, sessions, settings)
     finally:

@@ -109,7 +109,7 @@ def cmd_purge(_args: argparse.Namespace) -> int:
 
 
 async def _chat() -> int:
-    async with open_helpline(get_settings()) as helpline:
+    async with open_helpline(get_settings(), console=True) as helpline:
         await chat(helpline.engine)
     return 0
 

@@ -104,6 +104,7 @@ class Engine:
         *,
         threshold: float = 0.5,
         escalations: Escalations | None = None,
+        team: bool = True,
     ) -> None:
         self.catalogue = catalogue
         self.nlu = nlu
@@ -111,6 +112,8 @@ class Engine:
         self.threshold = threshold
         # None: escalations are only reported in the turn (no agents behind this engine)
         self.escalations = escalations
+        # False: nobody can answer here (console, or no agents' group): never promise a person
+        self.team = team
         # one turn at a time per patient: replies stay in order and state updates don't race
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
             weakref.WeakValueDictionary()
@@ -291,14 +294,19 @@ class _Conversation:
         self._set_state(pending=None, fallback_rounds=0, offered=None)
 
     def crisis(self) -> None:
-        self.answer("crisis")
+        if self.engine.team:
+            self.answer("crisis")
+        else:  # the same numbers, without promising a person who is not there
+            self.say(self.catalogue.phrase("crisis_no_team", self.language), intent="crisis")
         self.escalate("crisis", "urgent")
 
     def hand_over(self, reason: str) -> None:
         """The patient asked for a person; after a scam or an identity theft the case is
         "high", and its reason says what the offer followed."""
         offered = self.state.get("offered")
-        if self.case is None:  # otherwise the waiting message says a person is on it
+        if not self.engine.team:
+            self.say(self.catalogue.phrase("no_team", self.language), self.menu_buttons())
+        elif self.case is None:  # otherwise the waiting message says a person is on it
             self.answer("human_handoff")
         if offered in OFFER_PERSON:
             self.escalate(offered, "high")

@@ -96,7 +96,10 @@ class AgentsOutbox:
 
     async def start(self, bot: Bot) -> None:
         if self.chat_id is None:
-            log.warning("HELPLINE_AGENTS_CHAT_ID is not set: cases wait in the database")
+            log.warning(
+                "HELPLINE_AGENTS_CHAT_ID is not set: no case is opened, patients asking for a "
+                "person are given France Victimes (116 006) and the emergency numbers"
+            )
             return
         self._tasks = [
             asyncio.create_task(self._deliver_forever(bot)),
