@@ -63,6 +63,18 @@ MSG
   echo "$want" > .venv-rasa/.helpline-stamp
 fi
 
+# --- PostgreSQL, for tests/test_postgres.py (a throwaway cluster; SQLite stays the default) ----
+if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: installing Debian's postgresql (for tests/test_postgres.py)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  else
+    echo "setup: PostgreSQL is missing and we are not root: 'sudo apt-get install postgresql'" \
+      "(tests/test_postgres.py needs it)" >&2
+  fi
+fi
+
 # --- the browser of the review workspace's browser test ---------------------------------------
 # Debian's chromium, driven by Playwright (which never downloads a browser here: no
 # `playwright install`). Installed as root from the package registry when missing.
