@@ -26,6 +26,9 @@ evaluate: setup
 
 bench: train
 	$(VENV_BIN)/python bench/nlu_parse.py
+	$(VENV_BIN)/python bench/engine_turn.py
+	$(VENV_BIN)/python bench/telegram_throughput.py
+	$(VENV_BIN)/python bench/agents_pacing.py
 
 bench-review: setup
 	$(VENV_BIN)/python bench/review_pages.py
