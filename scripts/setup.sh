@@ -63,28 +63,23 @@ MSG
   echo "$want" > .venv-rasa/.helpline-stamp
 fi
 
-# --- PostgreSQL, for tests/test_postgres.py (a throwaway cluster; SQLite stays the default) ----
-if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+# --- Debian packages the tests need, installed as root from the package registry when missing ---
+apt_install() {  # PACKAGE WHAT-NEEDS-IT
   if [ "$(id -u)" = 0 ]; then
-    echo "setup: installing Debian's postgresql (for tests/test_postgres.py)"
+    echo "setup: installing Debian's $1 (for $2)"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null
   else
-    echo "setup: PostgreSQL is missing and we are not root: 'sudo apt-get install postgresql'" \
-      "(tests/test_postgres.py needs it)" >&2
+    echo "setup: $1 is missing and we are not root: 'sudo apt-get install $1' ($2 needs it)" >&2
   fi
-fi
+}
 
-# --- the browser of the review workspace's browser test ---------------------------------------
+# PostgreSQL: a throwaway cluster for tests/test_postgres.py (SQLite stays the default)
+if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  apt_install postgresql tests/test_postgres.py
+fi
 # Debian's chromium, driven by Playwright (which never downloads a browser here: no
-# `playwright install`). Installed as root from the package registry when missing.
+# `playwright install`), for the review workspace's browser test
 if [ ! -x /usr/bin/chromium ]; then
-  if [ "$(id -u)" = 0 ]; then
-    echo "setup: installing Debian's chromium (for tests/test_review_browser.py)"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-  else
-    echo "setup: /usr/bin/chromium is missing and we are not root: 'sudo apt-get install chromium'" \
-      "(the review workspace's browser test needs it)" >&2
-  fi
+  apt_install chromium tests/test_review_browser.py
 fi
