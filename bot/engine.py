@@ -130,7 +130,7 @@ class Engine:
         async with self._lock(incoming):
             return await self._handle(incoming)
 
-    async def _parse(self, incoming: Incoming) -> ParseResult | None:
+    async def _parse(self, incoming: Incoming, crisis: bool) -> ParseResult | None:
         """Classify free text before the database transaction opens, so that no transaction
         waits on the NLU server. None: nothing to parse, a crisis (the net decides), or the
         NLU server is down (the conversation degrades)."""
@@ -140,7 +140,7 @@ class Engine:
             or incoming.button is not None
             or not text.strip()
             or _is_command(text)
-            or is_crisis(text)
+            or crisis
         ):
             return None
         try:
@@ -149,7 +149,9 @@ class Engine:
             return None
 
     async def _handle(self, incoming: Incoming) -> Turn:
-        parsed = await self._parse(incoming)
+        # the safety net reads every text and caption, once
+        crisis = bool(incoming.text) and is_crisis(incoming.text)
+        parsed = await self._parse(incoming, crisis)
         async with self.sessions() as session, session.begin():
             patients = PatientRepository(session)
             patient, created, case = await patients.arrive(
@@ -157,13 +159,15 @@ class Engine:
             )
             if self.escalations is None:
                 case = None
-            conversation = _Conversation(self, patient, MessageRepository(session), case)
+            conversation = _Conversation(
+                self, patient, patients, MessageRepository(session), case, crisis
+            )
             if created:
                 conversation.welcome()
             if case is not None and incoming.button is None and not _is_command_text(incoming):
                 await conversation.on_case_message(incoming, parsed)
             elif incoming.attachment is not None:
-                await conversation.on_attachment(incoming.attachment, incoming.text)
+                await conversation.on_attachment(incoming.attachment)
             elif incoming.button is not None:
                 await conversation.on_button(incoming.button)
             elif _is_command_text(incoming):
@@ -197,7 +201,7 @@ class Engine:
             if self.escalations is None:
                 case = None
             case_id = case.id if case is not None else None
-            await MessageRepository(session).add(patient, "in", text, kind=kind, case_id=case_id)
+            MessageRepository(session).add(patient, "in", text, kind=kind, case_id=case_id)
             if self.escalations is not None and case is not None and incoming.button is None:
                 # a person is reading: a flood reaches them whole, paced by the outbox
                 await self.escalations.relay(session, case, incoming.message_id, kind)
@@ -205,7 +209,7 @@ class Engine:
             if notice is not None:
                 text = self.catalogue.phrase(notice, turn.language)
                 turn.replies.append(Reply(text))
-                await MessageRepository(session).add_reply(patient, text)
+                MessageRepository(session).add_reply(patient, text)
             return turn
 
     async def blocked(self, channel: str, chat_id: str) -> None:
@@ -227,11 +231,19 @@ class _Conversation:
     """One turn of one patient's conversation."""
 
     def __init__(
-        self, engine: Engine, patient: Patient, messages: MessageRepository, case: Case | None
+        self,
+        engine: Engine,
+        patient: Patient,
+        patients: PatientRepository,
+        messages: MessageRepository,
+        case: Case | None,
+        crisis: bool,
     ) -> None:
         self.engine = engine
         self.catalogue = engine.catalogue
         self.patient = patient
+        self.patients = patients
+        self.crisis_words = crisis  # the safety net matched the text or caption
         self.messages = messages
         self.case = case  # the patient's open case: a person answers, the bot stays quiet
         self.turn = Turn(language=choose_language(patient))
@@ -246,8 +258,7 @@ class _Conversation:
         return self.patient.state
 
     def _set_state(self, **values: object) -> None:
-        # a new dict, so that SQLAlchemy sees the JSON column change
-        self.patient.state = {**self.patient.state, **values}
+        self.patients.change(self.patient, state={**self.patient.state, **values})
 
     # --- building replies -------------------------------------------------------------------
 
@@ -316,7 +327,7 @@ class _Conversation:
     async def store_replies(self) -> None:
         case_id = self.case.id if self.case is not None else None
         for reply, intent in zip(self.turn.replies, self._answered, strict=True):
-            await self.messages.add_reply(self.patient, reply.text, intent=intent, case_id=case_id)
+            self.messages.add_reply(self.patient, reply.text, intent=intent, case_id=case_id)
 
     async def on_case_message(self, incoming: Incoming, result: ParseResult | None) -> None:
         """During a case the patient talks to a person: the message is copied to the agents,
@@ -324,9 +335,9 @@ class _Conversation:
         assert self.case is not None and self.engine.escalations is not None
         text = "" if incoming.attachment else incoming.text  # a caption is not stored
         kind = incoming.attachment or "text"
-        crisis = is_crisis(incoming.text)
+        crisis = self.crisis_words
         intent = "crisis" if crisis else (result.intent if result else None)
-        await self.messages.add(
+        self.messages.add(
             self.patient,
             "in",
             text,
@@ -347,21 +358,21 @@ class _Conversation:
 
     async def on_text(self, text: str, result: ParseResult | None) -> None:
         if not text.strip():
-            await self.messages.add(self.patient, "in", text)
+            self.messages.add(self.patient, "in", text)
             self.menu("empty")
             return
-        if is_crisis(text):  # the safety net answers before, and whatever, the model
-            await self.messages.add(self.patient, "in", text, intent="crisis")
+        if self.crisis_words:  # the safety net answers before, and whatever, the model
+            self.messages.add(self.patient, "in", text, intent="crisis")
             self.crisis()
             return
         if result is None:  # the NLU server is down or failed
-            await self.messages.add(self.patient, "in", text)
+            self.messages.add(self.patient, "in", text)
             self.say(
                 self.catalogue.phrase("nlu_down", self.language),
                 (*self.menu_buttons()[:-1], self.person_button()),
             )
             return
-        await self.messages.add(
+        self.messages.add(
             self.patient, "in", text, intent=result.intent, confidence=result.confidence
         )
         pending = self.state.get("pending")
@@ -416,7 +427,7 @@ class _Conversation:
 
     async def on_command(self, text: str) -> None:
         command = text.split()[0].split("@")[0].lower()  # "/start payload", "/help@SomeBot"
-        await self.messages.add(self.patient, "in", command, kind="command")
+        self.messages.add(self.patient, "in", command, kind="command")
         if command == "/start":
             if not self.turn.replies:  # not already welcomed in this turn
                 self.answer("greet")
@@ -445,12 +456,12 @@ class _Conversation:
         else:  # /help and anything unknown
             self.menu()
 
-    async def on_attachment(self, kind: str, caption: str = "") -> None:
-        if is_crisis(caption):  # the safety net reads captions too
-            await self.messages.add(self.patient, "in", "", kind=kind[:16], intent="crisis")
+    async def on_attachment(self, kind: str) -> None:
+        if self.crisis_words:  # the safety net reads captions too
+            self.messages.add(self.patient, "in", "", kind=kind[:16], intent="crisis")
             self.crisis()
             return
-        await self.messages.add(self.patient, "in", "", kind=kind[:16])
+        self.messages.add(self.patient, "in", "", kind=kind[:16])
         if kind in {"photo", "document"}:
             self._set_state(offered=kind)
             self.say(
@@ -469,7 +480,7 @@ class _Conversation:
             self.turn.patient_deleted = True
             self.say(self.catalogue.phrase("deleted", self.language))
             return
-        await self.messages.add(self.patient, "in", data[:64], kind="button")
+        self.messages.add(self.patient, "in", data[:64], kind="button")
         value = data.split(":", 1)[1] if ":" in data else ""
         if data.startswith(SATISFACTION) and self.engine.escalations is not None:
             rated = value.isdigit() and await self.engine.escalations.rate(
@@ -481,11 +492,11 @@ class _Conversation:
         elif data.startswith(TOPIC) and value in self.catalogue.intents:
             self.on_intent(value)
         elif data.startswith(LANGUAGE) and value in LANGUAGES:
-            self.patient.language = value
+            self.patients.change(self.patient, language=value)
             self.turn.language = value
             self.say(self.catalogue.phrase("language_set", value))
         elif data.startswith(CONSENT) and value in {"yes", "no"}:
-            self.patient.consent_improve = value == "yes"
+            self.patients.change(self.patient, consent_improve=value == "yes")
             self.say(self.catalogue.phrase(f"consent_{value}_done", self.language))
         elif data == DELETE + "no":
             self.say(self.catalogue.phrase("delete_cancelled", self.language))

@@ -204,7 +204,7 @@ class Escalations:
             await cases.agent_replied(case)
             patient = await session.get(Patient, case.patient_id)
             assert patient is not None
-            await MessageRepository(session).add(
+            MessageRepository(session).add(
                 patient, "out", text, kind="agent" if kind == "text" else kind[:16], case_id=case.id
             )
             return AgentOutcome(case, (patient.channel, patient.chat_id))
@@ -239,7 +239,7 @@ class Escalations:
             patient = await session.get(Patient, case.patient_id)
             assert patient is not None
             notice = PatientNotice(self.catalogue.phrase("case_taken", case.language))
-            await MessageRepository(session).add_reply(patient, notice.text, case_id=case.id)
+            MessageRepository(session).add_reply(patient, notice.text, case_id=case.id)
             return AgentOutcome(case, (patient.channel, patient.chat_id), [notice])
 
     async def close(self, case_id: int, *, confirmed: bool = False) -> AgentOutcome:
@@ -270,7 +270,7 @@ class Escalations:
                 self.catalogue.phrase("case_closed", language),
                 tuple((str(n), f"{SATISFACTION}{n}") for n in range(1, 6)),
             )
-            await MessageRepository(session).add_reply(patient, notice.text, case_id=case.id)
+            MessageRepository(session).add_reply(patient, notice.text, case_id=case.id)
             return AgentOutcome(case, (patient.channel, patient.chat_id), [notice])
 
     async def reopen(self, case_id: int) -> AgentOutcome:

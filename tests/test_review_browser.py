@@ -16,9 +16,11 @@ from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, async_playwright, expect
+from sqlalchemy import func, select
 
 from review.demo import SeededConversation, seed
 from storage.db import create_engine, migrate, session_factory
+from storage.models import Message
 from storage.repositories import MessageRepository, PatientRepository
 from tests.conftest import free_port
 from tests.review_helpers import PASSWORDS, add_accounts
@@ -62,11 +64,12 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, li
         async with sessions() as session, session.begin():
             patient, _ = await PatientRepository(session).get_or_create("telegram", "77", "fr")
             patient.consent_improve = True
-            message = await MessageRepository(session).add(
+            MessageRepository(session).add(
                 patient, "in", NEW_TEXT, intent="nlu_fallback", confidence=0.12
             )
+            message_id = await session.scalar(select(func.max(Message.id)))
         await engine.dispose()
-        return made, message.id
+        return made, message_id
 
     made, message_id = asyncio.run(prepare())
     yield url, [made, message_id]

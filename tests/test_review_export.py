@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli import main
@@ -20,6 +21,7 @@ from nlu.dataset import load_examples
 from review.auth import add_user, authenticate
 from review.export import export_nlu
 from review.queries import AnnotationError, annotate, inbox
+from storage.models import Message
 from storage.repositories import MessageRepository, PatientRepository
 
 INTENTS = rasa.intents_from_domain()
@@ -37,11 +39,10 @@ async def write(
         patient.consent_improve = consent
         ids = []
         for text, intent, confidence in texts:
-            message = await MessageRepository(session).add(
+            MessageRepository(session).add(
                 patient, "in", text, intent=intent, confidence=confidence
             )
-            await session.flush()  # rows are written at commit; the id is wanted now
-            ids.append(message.id)
+            ids.append(await session.scalar(select(func.max(Message.id))))
         return ids
 
 

@@ -13,11 +13,11 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.db import MIGRATIONS, create_engine, migrate, session_factory
-from storage.models import Base, utcnow
+from storage.models import Base, Message, utcnow
 from storage.repositories import MessageRepository, PatientRepository
 
 
@@ -50,7 +50,7 @@ async def test_patient_and_redacted_messages_round_trip(
     async with sessions() as session, session.begin():
         patient, created = await PatientRepository(session).get_or_create("telegram", "42", "fr")
         assert created
-        await MessageRepository(session).add(
+        MessageRepository(session).add(
             patient,
             "in",
             "mon numéro 06 12 34 56 78, mail a.b@example.org",
@@ -77,8 +77,8 @@ async def test_deleting_a_patient_erases_their_messages_only(
         leaving, _ = await patients.get_or_create("telegram", "1")
         staying, _ = await patients.get_or_create("telegram", "2")
         for who in (leaving, staying):
-            await MessageRepository(session).add(who, "in", "bonjour")
-            await MessageRepository(session).add(who, "out", "Bonjour !")
+            MessageRepository(session).add(who, "in", "bonjour")
+            MessageRepository(session).add(who, "out", "Bonjour !")
     async with sessions() as session, session.begin():
         patients = PatientRepository(session)
         leaving = await patients.find("telegram", "1")
@@ -98,9 +98,14 @@ async def test_purge_deletes_only_messages_older_than_the_retention(
 ) -> None:
     async with sessions() as session, session.begin():
         patient, _ = await PatientRepository(session).get_or_create("telegram", "9")
-        old = await MessageRepository(session).add(patient, "in", "vieux message")
-        await MessageRepository(session).add(patient, "in", "message récent")
-        old.created_at = utcnow() - timedelta(days=91)
+        MessageRepository(session).add(patient, "in", "vieux message")
+        MessageRepository(session).add(patient, "in", "message récent")
+        # a statement sees the messages added before it, as with the ORM's autoflush
+        await session.execute(
+            update(Message)
+            .where(Message.text == "vieux message")
+            .values(created_at=utcnow() - timedelta(days=91))
+        )
     async with sessions() as session, session.begin():
         assert await MessageRepository(session).purge_older_than(90) == 1
     async with sessions() as session:
@@ -108,12 +113,38 @@ async def test_purge_deletes_only_messages_older_than_the_retention(
     assert rows == ["message récent"]
 
 
+async def test_a_turns_writes_are_stored_at_commit_and_dropped_on_rollback(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    class Failed(Exception):
+        pass
+
+    async with sessions() as session, session.begin():
+        patient, _, _ = await PatientRepository(session).arrive("telegram", "5", "fr")
+        PatientRepository(session).change(patient, state={"pending": "handoff"})
+        MessageRepository(session).add(patient, "in", "gardé")
+    async with sessions() as session:
+        with pytest.raises(Failed):
+            async with session.begin():
+                patient, _, _ = await PatientRepository(session).arrive("telegram", "5", "fr")
+                PatientRepository(session).change(patient, state={}, language="en")
+                MessageRepository(session).add(patient, "in", "perdu")
+                raise Failed
+        async with session.begin():  # nothing left over for the session's next transaction
+            patient, _, _ = await PatientRepository(session).arrive("telegram", "5", "fr")
+            MessageRepository(session).add(patient, "out", "suivant")
+    async with sessions() as session:
+        stored = [m.text for m in await MessageRepository(session).for_patient(patient)]
+    assert stored == ["gardé", "suivant"]
+    assert (patient.state, patient.language) == ({"pending": "handoff"}, None)
+
+
 async def _one_turn(sessions: async_sessionmaker[AsyncSession]) -> None:
     async with sessions() as session, session.begin():
         patient, _, _ = await PatientRepository(session).arrive("telegram", "7", "fr")
         messages = MessageRepository(session)
-        await messages.add(patient, "in", "bonjour")
-        await messages.add_reply(patient, "Bonjour, je vous écoute.")
+        messages.add(patient, "in", "bonjour")
+        messages.add_reply(patient, "Bonjour, je vous écoute.")
 
 
 async def test_a_turn_crosses_to_the_sqlite_thread_only_to_lock_and_commit(

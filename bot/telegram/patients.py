@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Message
-from aiogram.utils.chat_action import ChatActionSender
 
 from bot.engine import Engine, Incoming
 from bot.safety import is_crisis
@@ -19,6 +24,9 @@ ATTACHMENTS = (
 # "typing…" only when the answer is slow to come (NLU or database under load): a quick answer
 # needs none, and each indicator is one more Bot API call in the hot path
 TYPING_AFTER = 0.5  # seconds
+TYPING_EVERY = 5.0  # Telegram shows "typing…" for 5 s
+
+log = logging.getLogger(__name__)
 
 
 def to_incoming(message: Message) -> Incoming:
@@ -44,6 +52,32 @@ def to_incoming(message: Message) -> Incoming:
     )
 
 
+@contextlib.asynccontextmanager
+async def typing_if_slow(bot: Bot, chat_id: int) -> AsyncIterator[None]:
+    """Show "typing…" while the block runs, from TYPING_AFTER seconds on. A timer, not aiogram's
+    ChatActionSender: that starts a task per message, and most answers come before the timer."""
+    loop = asyncio.get_running_loop()
+    typing: list[asyncio.Task[None]] = []
+    timer = loop.call_later(
+        TYPING_AFTER, lambda: typing.append(loop.create_task(_keep_typing(bot, chat_id)))
+    )
+    try:
+        yield
+    finally:
+        timer.cancel()
+        for task in typing:
+            task.cancel()
+
+
+async def _keep_typing(bot: Bot, chat_id: int) -> None:
+    while True:
+        try:
+            await bot.send_chat_action(chat_id, "typing")
+        except TelegramAPIError as error:  # only a courtesy: the answer matters
+            log.info("typing indicator not sent: %s", type(error).__name__)
+        await asyncio.sleep(TYPING_EVERY)
+
+
 async def on_message(
     message: Message,
     bot: Bot,
@@ -56,9 +90,7 @@ async def on_message(
     if throttled and not is_crisis(incoming.text):  # a crisis is answered, flood or not
         turn = await engine.record(incoming, notice="slow_down" if warn else None)
     else:
-        async with ChatActionSender.typing(
-            bot=bot, chat_id=message.chat.id, initial_sleep=TYPING_AFTER
-        ):
+        async with typing_if_slow(bot, message.chat.id):
             turn = await engine.handle(incoming)
     await send_turn(bot, engine, message.chat.id, turn)
     if outbox is not None:
