@@ -24,29 +24,70 @@ from sqlalchemy.ext.asyncio import (
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
+LOCK_WAIT_MS = 5000  # how long a transaction waits for another process's write lock
+CHECKPOINT_EVERY = 100  # commits (a turn writes a few pages; SQLite's own default is 1000 pages)
+
+
 class InPlaceSQLite(aiosqlite.Connection):
     """aiosqlite runs every call in its own thread and back: one SELECT is four trips (cursor,
     execute, fetchall, close), each dearer than the statement itself (13% of the bot's CPU under
-    load, py-spy). A thread is only needed where a call may wait: BEGIN IMMEDIATE waits for the
-    write lock while another process (review, purge) holds it, COMMIT writes the WAL and may
-    checkpoint. Every transaction here begins IMMEDIATE (`_sqlite_begin`), so inside one the lock
-    is already ours and a statement never waits on anyone: it runs in place (a turn's statements
-    take microseconds; a review page's query ~10 ms at 10,000 conversations, and the loop waits
-    that long, as the one connection made everyone wait before)."""
+    load, py-spy); under load each trip also waits for the GIL. A thread is only needed where a
+    call may wait, and here none does unless another process holds the database:
+
+    - BEGIN IMMEDIATE (every transaction begins so, `_sqlite_begin`) is tried in place with no
+      busy timeout: it takes the write lock at once, or fails at once if another process (review,
+      purge) holds it, and then waits for it in the thread (up to LOCK_WAIT_MS);
+    - inside our transaction the lock is ours: statements never wait and run in place (a turn's
+      take microseconds; a review page's query ~10 ms at 10,000 conversations);
+    - COMMIT appends to the WAL without fsync (synchronous=NORMAL): in place. SQLite's automatic
+      checkpoint would copy the WAL into the database file and fsync it inside some COMMIT, so
+      it is off on our connections, and every CHECKPOINT_EVERY commits one commit and a
+      checkpoint run together in the thread (no other session holds the connection then).
+    """
+
+    _commits = 0
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         connection = self._connection
-        if connection is not None and fn != connection.commit:
-            in_place = (
-                connection.in_transaction
-                or fn == connection.cursor
-                or fn == connection.rollback  # outside a transaction: a no-op
-                or (isinstance(getattr(fn, "__self__", None), sqlite3.Cursor)
-                    and fn.__name__ == "close")
-            )  # fmt: skip
-            if in_place:
+        if connection is None:
+            return await super()._execute(fn, *args, **kwargs)
+        if fn == connection.commit:
+            self._commits += 1
+            if self._commits % CHECKPOINT_EVERY:
+                return fn()
+            return await super()._execute(self._commit_and_checkpoint)
+        if args and isinstance(args[0], str) and args[0].startswith("BEGIN"):
+            try:
                 return fn(*args, **kwargs)
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error):
+                    raise
+            return await super()._execute(self._wait_for_lock, fn, *args, **kwargs)
+        in_place = (
+            connection.in_transaction
+            or fn == connection.cursor
+            or fn == connection.rollback  # outside a transaction: a no-op
+            or (isinstance(getattr(fn, "__self__", None), sqlite3.Cursor)
+                and fn.__name__ == "close")
+        )  # fmt: skip
+        if in_place:
+            return fn(*args, **kwargs)
         return await super()._execute(fn, *args, **kwargs)
+
+    def _wait_for_lock(self, begin: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """In the thread: BEGIN, waiting up to LOCK_WAIT_MS for another process's lock."""
+        assert self._connection is not None
+        self._connection.execute(f"PRAGMA busy_timeout={LOCK_WAIT_MS}")
+        try:
+            return begin(*args, **kwargs)
+        finally:
+            self._connection.execute("PRAGMA busy_timeout=0")
+
+    def _commit_and_checkpoint(self) -> None:
+        assert self._connection is not None
+        self._connection.commit()
+        # PASSIVE: copies what no reader still needs, never waits for readers
+        self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 def _sqlite_connector(url: URL) -> Callable[[], Awaitable[aiosqlite.Connection]]:
@@ -69,7 +110,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # commits, never corrupt the file. FULL cost ~30 ms of fsync per message under load.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")  # ON DELETE CASCADE for /delete
-    cursor.execute("PRAGMA busy_timeout=5000")
+    # BEGIN waits for another process's lock in aiosqlite's thread, and the checkpoints run
+    # there too (InPlaceSQLite): never in place on the event loop
+    cursor.execute("PRAGMA busy_timeout=0")
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
     cursor.close()
 
 

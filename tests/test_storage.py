@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
@@ -16,6 +17,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage import db
 from storage.db import MIGRATIONS, create_engine, migrate, session_factory
 from storage.models import Base, Message, utcnow
 from storage.repositories import MessageRepository, PatientRepository
@@ -147,7 +149,7 @@ async def _one_turn(sessions: async_sessionmaker[AsyncSession]) -> None:
         messages.add_reply(patient, "Bonjour, je vous écoute.")
 
 
-async def test_a_turn_crosses_to_the_sqlite_thread_only_to_lock_and_commit(
+async def test_a_turn_never_crosses_to_the_sqlite_thread_when_the_database_is_free(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/helpline.db")
@@ -168,9 +170,37 @@ async def test_a_turn_crosses_to_the_sqlite_thread_only_to_lock_and_commit(
         stored = (await session.execute(text("SELECT count(*) FROM messages"))).scalar()
     await engine.dispose()
     assert stored == 4
-    # BEGIN IMMEDIATE (may wait for another process's lock) and COMMIT; the SELECT, UPDATE and
-    # INSERTs in between run in place (were 4 trips each through aiosqlite's thread)
-    assert turn_trips == ["execute", "commit"]
+    # BEGIN IMMEDIATE, the SELECT, INSERT and UPDATE, COMMIT: all in place (were 4 trips each
+    # through aiosqlite's thread, then 2: BEGIN and COMMIT)
+    assert turn_trips == []
+
+
+async def test_the_wal_is_checkpointed_in_the_thread_every_so_many_commits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(db, "CHECKPOINT_EVERY", 5)
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/helpline.db")
+    await migrate(engine)
+    sessions = session_factory(engine)
+    await _one_turn(sessions)
+    trips: list[str] = []
+    to_thread = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        trips.append(fn.__name__)
+        return await to_thread(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    for _ in range(10):
+        await _one_turn(sessions)
+    # the database file alone, without its WAL, holds every turn up to the last checkpoint
+    alone = tmp_path / "alone.db"
+    shutil.copy(tmp_path / "helpline.db", alone)
+    in_file = sqlite3.connect(alone).execute("SELECT count(*) FROM messages").fetchone()[0]
+    turns_trips = list(trips)
+    await engine.dispose()
+    assert turns_trips == ["_commit_and_checkpoint"] * 2
+    assert 2 * 7 <= in_file <= 2 * 11  # the last checkpoint came with the 7th turn or later
 
 
 async def test_waiting_for_another_process_lock_leaves_the_event_loop_free(
