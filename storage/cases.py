@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import AgentOutbox, Case, Patient, utcnow
+from storage.models import CASE_IS_OPEN, AgentOutbox, Case, Patient, utcnow
 from storage.redaction import redact
 
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2}
@@ -22,7 +22,7 @@ class CaseRepository:
 
     async def find_open(self, patient: Patient) -> Case | None:
         return await self.session.scalar(
-            select(Case).where(Case.patient_id == patient.id, Case.status != "closed")
+            select(Case).where(Case.patient_id == patient.id, CASE_IS_OPEN)
         )
 
     async def by_topic(self, topic_id: int) -> Case | None:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from storage.models import Case, ChannelState, Message, Patient, utcnow
+from storage.models import CASE_IS_OPEN, Case, ChannelState, Message, Patient, utcnow
 from storage.redaction import redact
 
 PSEUDONYM_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on the phone
@@ -25,7 +25,7 @@ def new_pseudonym() -> str:
 # built once: composing it took ~4% of the bot's CPU per message (py-spy)
 ARRIVE = (
     select(Patient, Case)
-    .outerjoin(Case, (Case.patient_id == Patient.id) & (Case.status != "closed"))
+    .outerjoin(Case, (Case.patient_id == Patient.id) & CASE_IS_OPEN)
     .where(Patient.channel == bindparam("channel"), Patient.chat_id == bindparam("chat_id"))
 )
 
