@@ -6,12 +6,18 @@ patient, as people write); the figures are messages per second answered and repl
 -> sendMessage). The bare NLU server's `/model/parse` throughput at the same concurrency is the
 reference: the bot's overhead is the gap.
 
-This machine's speed drifts (±20% between minutes, seen), so the two are measured in alternating
-rounds, bare / bot / bare / bot / ... / bare, and each bot round is compared with the bare rounds
-either side of it; the median ratio is the figure. The emulator and the patients run in another
-process, so that the bot's process does only the bot's work; a last run puts them in the bot's
-process, as the tests do.
-Run: `.venv/bin/python bench/telegram_throughput.py [--patients 40] [--messages 20] [--rounds 5]`.
+Two layouts, each with its own bot, emulator and SQLite file: "apart", the emulator and the
+patients in another process, so that the bot's process does only the bot's work (its CPU per
+message is the bot's own); "together", the emulator in the bot's process, as the tests run it.
+Together is the closer to production: there Telegram's side runs on Telegram's machines, not on
+the two cores the NLU server and the bot share here; apart, a third busy process takes CPU from
+the NLU server as well.
+
+This machine's speed drifts (±20% between minutes, seen), so the bare NLU server and the bots are
+measured in alternating rounds, bare / apart / bare / together / bare / ..., and each bot round is
+compared with the bare rounds either side of it; the median ratio per layout is the figure.
+Run: `.venv/bin/python bench/telegram_throughput.py [--patients 40] [--messages 20] [--rounds 5]`
+(rounds per layout).
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -101,10 +109,11 @@ def bench_settings(url: str, emulator_url: str, token: str, tmp: str) -> Setting
 class Round:
     """One timed round of the bot, with the bare NLU rates measured just before and after."""
 
+    layout: str  # "apart": emulator in another process; "together": in the bot's process
     rate: float
     latencies: list[float]
-    bot_cpu: float  # seconds, the bot's process
-    emulator_cpu: float  # seconds, the emulator and the patients
+    bot_cpu: float  # seconds, the bot's process (with the emulator when together)
+    emulator_cpu: float  # seconds, the emulator and the patients (apart only)
     nlu_cpu: float  # seconds, the NLU server
     bare_before: float = 0.0
     bare_after: float = 0.0
@@ -112,22 +121,6 @@ class Round:
     @property
     def ratio(self) -> float:
         return self.rate / ((self.bare_before + self.bare_after) / 2)
-
-
-async def bot_run(url: str, patients: int, messages: int, tmp: str) -> Round:
-    """Bot and emulator in one process (one event loop, one core at most)."""
-    async with BotAPIEmulator() as emulator:
-        settings = bench_settings(url, emulator.base_url, emulator.token, tmp)
-        async with open_helpline(settings) as helpline:
-            bot, dp = build_bot(settings), build_dispatcher(helpline)
-            polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False))
-            await first_contacts(emulator, patients)
-            cpu = time.process_time()
-            rate, latencies, _ = await drive(emulator, patients, messages, texts())
-            cpu = time.process_time() - cpu
-            await dp.stop_polling()
-            await polling
-    return Round(rate, latencies, cpu, 0.0, 0.0)
 
 
 def _emulator_process(conn: Connection, patients: int, messages: int) -> None:
@@ -147,39 +140,62 @@ def _emulator_process(conn: Connection, patients: int, messages: int) -> None:
     run(main())
 
 
+@asynccontextmanager
+async def polling(settings: Settings) -> AsyncIterator[None]:
+    """A bot polling its emulator, idle between rounds."""
+    async with open_helpline(settings) as helpline:
+        bot, dp = build_bot(settings), build_dispatcher(helpline)
+        task = asyncio.create_task(dp.start_polling(bot, handle_signals=False))
+        try:
+            yield
+        finally:
+            await dp.stop_polling()
+            await task
+
+
 async def alternating_rounds(
-    url: str, rasa_pid: int | None, patients: int, messages: int, rounds: int, tmp: str
+    url: str, rasa_pid: int | None, patients: int, messages: int, rounds: int
 ) -> list[Round]:
-    """bare / bot / bare / ... / bare, the bot and the emulator started once."""
+    """bare / apart / bare / together / bare / apart / ... / bare: two bots (one per layout) and
+    the emulators started once, each idle while the other or the bare NLU is measured."""
     ours, theirs = multiprocessing.get_context("spawn").Pipe()
     child = multiprocessing.get_context("spawn").Process(
         target=_emulator_process, args=(theirs, patients, messages)
     )
     child.start()
+    pool = texts()
     results: list[Round] = []
     try:
-        base_url, token = await asyncio.to_thread(ours.recv)
-        settings = bench_settings(url, base_url, token, tmp)
-        async with open_helpline(settings) as helpline:
-            bot, dp = build_bot(settings), build_dispatcher(helpline)
-            polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False))
-            await asyncio.to_thread(ours.recv)  # first contacts done
-            bare = await bare_run(url, patients, patients * messages)
-            for round_ in range(rounds):
-                cpu, nlu_cpu = time.process_time(), process_cpu(rasa_pid)
-                ours.send(round_)
-                rate, latencies, emulator_cpu = await asyncio.to_thread(ours.recv)
-                cpu, nlu_cpu = time.process_time() - cpu, process_cpu(rasa_pid) - nlu_cpu
-                done = Round(rate, latencies, cpu, emulator_cpu, nlu_cpu, bare_before=bare)
-                bare = done.bare_after = await bare_run(url, patients, patients * messages)
-                results.append(done)
-                print(
-                    f"round {round_ + 1}: bare NLU {done.bare_before:.1f} req/s, bot "
-                    f"{rate:.1f} msg/s, bare NLU {done.bare_after:.1f} req/s: "
-                    f"{100 * done.ratio:.0f}%"
-                )
-            await dp.stop_polling()
-            await polling
+        remote_url, remote_token = await asyncio.to_thread(ours.recv)
+        with tempfile.TemporaryDirectory() as apart_db, tempfile.TemporaryDirectory() as near_db:
+            async with (
+                BotAPIEmulator() as near,
+                polling(bench_settings(url, remote_url, remote_token, apart_db)),
+                polling(bench_settings(url, near.base_url, near.token, near_db)),
+            ):
+                await first_contacts(near, patients)
+                await asyncio.to_thread(ours.recv)  # the other emulator's first contacts
+                bare = await bare_run(url, patients, patients * messages)
+                for index in range(2 * rounds):
+                    layout = "apart" if index % 2 == 0 else "together"
+                    cpu, nlu_cpu = time.process_time(), process_cpu(rasa_pid)
+                    if layout == "apart":
+                        ours.send(index)
+                        rate, latencies, emulator_cpu = await asyncio.to_thread(ours.recv)
+                    else:
+                        rate, latencies, _ = await drive(near, patients, messages, pool)
+                        emulator_cpu = 0.0
+                    cpu, nlu_cpu = time.process_time() - cpu, process_cpu(rasa_pid) - nlu_cpu
+                    done = Round(
+                        layout, rate, latencies, cpu, emulator_cpu, nlu_cpu, bare_before=bare
+                    )
+                    bare = done.bare_after = await bare_run(url, patients, patients * messages)
+                    results.append(done)
+                    print(
+                        f"round {index + 1}: bare NLU {done.bare_before:.1f} req/s, bot "
+                        f"({layout}) {rate:.1f} msg/s, bare NLU {done.bare_after:.1f} req/s: "
+                        f"{100 * done.ratio:.0f}%"
+                    )
         ours.send(None)
     finally:
         child.join(timeout=30)
@@ -200,43 +216,39 @@ async def bare_run(url: str, concurrency: int, total: int) -> float:
         return total / (time.perf_counter() - started)
 
 
+def report(layout: str, rounds: list[Round], patients: int, messages: int) -> None:
+    sent = patients * messages * len(rounds)
+    latencies = [ms for r in rounds for ms in r.latencies]
+    ratios = sorted(100 * r.ratio for r in rounds)
+    where = "in another process" if layout == "apart" else "in the bot's process"
+    print(
+        f"bot, emulator {where}: {patients} patients x {messages} messages x {len(rounds)} "
+        f"rounds, median {statistics.median(r.rate for r in rounds):.1f} msg/s, reply latency "
+        f"p50 {statistics.median(latencies):.0f} ms, p99 {percentile(latencies, 99):.0f} ms; "
+        f"bot / bare NLU throughput: median {statistics.median(ratios):.0f}% "
+        f"(rounds: {', '.join(f'{x:.0f}' for x in ratios)})"
+    )
+    bot_cpu = 1000 * sum(r.bot_cpu for r in rounds) / sent
+    nlu_cpu = 1000 * sum(r.nlu_cpu for r in rounds) / sent
+    if layout == "apart":
+        emulator_cpu = 1000 * sum(r.emulator_cpu for r in rounds) / sent
+        print(
+            f"  CPU per message: bot {bot_cpu:.1f} ms, emulator + patients {emulator_cpu:.1f} ms, "
+            f"NLU server {nlu_cpu:.1f} ms per text parsed"
+        )
+    else:
+        print(f"  CPU per message: bot + emulator {bot_cpu:.1f} ms, NLU server {nlu_cpu:.1f} ms")
+
+
 async def measure(
     url: str, rasa_pid: int | None, patients: int, messages: int, rounds: int
 ) -> None:
     async with NLUClient(url) as client:  # warm-up
         for text in texts()[:50]:
             await client.parse(text)
-    with tempfile.TemporaryDirectory() as tmp:
-        split = await alternating_rounds(url, rasa_pid, patients, messages, rounds, tmp)
-    sent = patients * messages * len(split)
-    latencies = [ms for r in split for ms in r.latencies]
-    print(
-        f"bot, emulator in another process: {patients} patients x {messages} messages x "
-        f"{len(split)} rounds, median {statistics.median(r.rate for r in split):.1f} msg/s, "
-        f"reply latency p50 {statistics.median(latencies):.0f} ms, "
-        f"p99 {percentile(latencies, 99):.0f} ms"
-    )
-    print(
-        f"CPU per message: bot {1000 * sum(r.bot_cpu for r in split) / sent:.1f} ms, emulator + "
-        f"patients {1000 * sum(r.emulator_cpu for r in split) / sent:.1f} ms, NLU server "
-        f"{1000 * sum(r.nlu_cpu for r in split) / sent:.1f} ms per text parsed"
-    )
-    ratios = sorted(100 * r.ratio for r in split)
-    print(
-        f"bot / bare NLU throughput: median {statistics.median(ratios):.0f}% "
-        f"(rounds: {', '.join(f'{x:.0f}' for x in ratios)})"
-    )
-    with tempfile.TemporaryDirectory() as tmp:
-        together = await bot_run(url, patients, messages, tmp)
-    together.bare_before = split[-1].bare_after
-    together.bare_after = await bare_run(url, patients, patients * messages)
-    print(
-        f"bot, emulator in its process: {together.rate:.1f} msg/s, reply latency p50 "
-        f"{statistics.median(together.latencies):.0f} ms, p99 "
-        f"{percentile(together.latencies, 99):.0f} ms, bot + emulator "
-        f"{1000 * together.bot_cpu / (patients * messages):.1f} ms CPU per message; "
-        f"{100 * together.ratio:.0f}% of the bare NLU rounds either side"
-    )
+    done = await alternating_rounds(url, rasa_pid, patients, messages, rounds)
+    for layout in ("apart", "together"):
+        report(layout, [r for r in done if r.layout == layout], patients, messages)
 
 
 def main() -> None:
