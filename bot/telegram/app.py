@@ -86,10 +86,10 @@ def build_dispatcher(helpline: Helpline) -> Dispatcher:
         ThrottlingMiddleware(settings.throttle_messages, settings.throttle_seconds)
     )
     dp.include_routers(
+        patients.make_router(),  # first: most updates are patients' messages (private chats only)
         agents.make_router(settings.helpline_agents_chat_id),
         other_chats.make_router(),
-        buttons.make_router(),
-        patients.make_router(),
+        buttons.make_router(),  # after agents: it takes any button left, the agents' are theirs
     )
     dp.errors.register(on_error)
     dp.startup.register(set_commands)
