@@ -275,6 +275,18 @@ class ApiError(Exception):
         return body
 
 
+def _json_copy(value: Any) -> Any:
+    """A deep copy of a JSON tree (dicts, lists and scalars), several times faster than
+    `copy.deepcopy`, which was a quarter of the emulator's time under the throughput bench."""
+    if isinstance(value, dict):
+        return {key: _json_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_copy(item) for item in value]
+    if value is None or isinstance(value, str | int | float):
+        return value
+    return copy.deepcopy(value)
+
+
 def _bad(description: str) -> ApiError:
     return ApiError(400, f"Bad Request: {description}")
 
@@ -396,7 +408,7 @@ def _inline_markup(markup: Any) -> JSON | None:
             data = button.get("callback_data")
             if data is not None and not 1 <= len(str(data).encode()) <= 64:
                 raise _bad("BUTTON_DATA_INVALID")
-    return copy.deepcopy(markup)
+    return _json_copy(markup)
 
 
 def _member(user: JSON, status: str) -> JSON:
@@ -623,13 +635,13 @@ class BotAPIEmulator:
             content=content,
         )
         self._store(message)
-        return self.push_update({"message": copy.deepcopy(message)})
+        return self.push_update({"message": _json_copy(message)})
 
     def push_edited_text(self, chat_id: int, message_id: int, text: str, **kw: Any) -> JSON:
         """Queue an edited_message update for a message the user sent earlier."""
         known = self._messages.get(chat_id, {}).get(message_id)
         if known is not None and not kw:
-            message = copy.deepcopy(known)
+            message = _json_copy(known)
             for key in ("text", "entities", "caption", "caption_entities"):
                 message.pop(key, None)
             message.update(self._text_content(text))
@@ -648,7 +660,7 @@ class BotAPIEmulator:
                 message["date"] = known["date"]
         message["edit_date"] = int(time.time())
         self._store(message)
-        return self.push_update({"edited_message": copy.deepcopy(message)})
+        return self.push_update({"edited_message": _json_copy(message)})
 
     def push_callback(
         self,
@@ -663,7 +675,7 @@ class BotAPIEmulator:
         uid = self._default_user(chat_id, user_id)
         known = self._messages.get(chat_id, {}).get(message_id)
         message = (
-            copy.deepcopy(known)
+            _json_copy(known)
             if known is not None
             else {"chat": self._chat(chat_id), "message_id": message_id, "date": 0}
         )
@@ -790,16 +802,16 @@ class BotAPIEmulator:
     def topic(self, chat_id: int, thread_id: int) -> JSON | None:
         """The stored forum topic (name, icon_color, closed, deleted), if any."""
         topic = self._topics.get((chat_id, thread_id))
-        return copy.deepcopy(topic) if topic is not None else None
+        return _json_copy(topic) if topic is not None else None
 
     def commands(self, scope: JSON | None = None, language_code: str | None = None) -> list[JSON]:
         """The commands stored by setMyCommands for that scope and language."""
-        return copy.deepcopy(self._commands.get(self._commands_key(scope, language_code), []))
+        return _json_copy(self._commands.get(self._commands_key(scope, language_code), []))
 
     def message(self, chat_id: int, message_id: int) -> JSON | None:
         """The current state of a stored message (None if unknown or deleted)."""
         found = self._messages.get(chat_id, {}).get(message_id)
-        return copy.deepcopy(found) if found is not None else None
+        return _json_copy(found) if found is not None else None
 
     def add_file(
         self,
@@ -820,7 +832,7 @@ class BotAPIEmulator:
     @property
     def webhook(self) -> JSON | None:
         """The current webhook settings (url, secret_token...), or None."""
-        return copy.deepcopy(self._webhook)
+        return _json_copy(self._webhook)
 
     # ------------------------------------------------------------------ test-side: inspection
 
@@ -839,7 +851,7 @@ class BotAPIEmulator:
     def sent(self, chat_id: int | None = None, *, thread_id: int | None = None) -> list[JSON]:
         """Messages the bot sent (current state, edits applied), in order."""
         return [
-            copy.deepcopy(message)
+            _json_copy(message)
             for message in self._sent
             if (chat_id is None or message["chat"]["id"] == chat_id)
             and (thread_id is None or message.get("message_thread_id") == thread_id)
@@ -1072,7 +1084,7 @@ class BotAPIEmulator:
             user["first_name"] = first_name
         if language_code:
             user["language_code"] = language_code
-        return copy.deepcopy(user)
+        return _json_copy(user)
 
     def _register_chat(self, chat_id: int, chat_type: str, first_name: str = "Test") -> JSON:
         chat = self._chats.get(chat_id)
@@ -1083,7 +1095,7 @@ class BotAPIEmulator:
             else:
                 chat["title"] = f"Test {chat_type} {chat_id}"
             self._chats[chat_id] = chat
-        return copy.deepcopy(chat)
+        return _json_copy(chat)
 
     def _chat(self, chat_id: int) -> JSON:
         chat = self._chats.get(chat_id)
@@ -1092,7 +1104,7 @@ class BotAPIEmulator:
                 return self._register_chat(chat_id, "private")
             kind = "supergroup" if str(chat_id).startswith("-100") else "group"
             return self._register_chat(chat_id, kind)
-        return copy.deepcopy(chat)
+        return _json_copy(chat)
 
     def _alloc_message_id(self, chat_id: int) -> int:
         next_id = self._next_message_id.get(chat_id, 1)
@@ -1222,7 +1234,7 @@ class BotAPIEmulator:
             if allow:
                 return None
             raise _bad("message to be replied not found")
-        replied = copy.deepcopy(found)
+        replied = _json_copy(found)
         replied.pop("reply_to_message", None)
         return replied
 
@@ -1263,7 +1275,7 @@ class BotAPIEmulator:
         self._store(message)
         self._formatting[(chat_id, message["message_id"])] = fingerprint
         self._sent.append(message)
-        return copy.deepcopy(message)
+        return _json_copy(message)
 
     def _store_file(
         self,
@@ -1324,7 +1336,7 @@ class BotAPIEmulator:
             if len(batch) < limit:
                 batch.append(update)
         self._updates = kept
-        return copy.deepcopy(batch)
+        return _json_copy(batch)
 
     async def _get_updates(self, params: JSON, uploads: dict[str, _Upload]) -> list[JSON]:
         if self._webhook is not None:
@@ -1446,7 +1458,7 @@ class BotAPIEmulator:
             message.pop("reply_markup", None)
         else:
             message["reply_markup"] = markup
-        return copy.deepcopy(message)
+        return _json_copy(message)
 
     def _edit_message_reply_markup(self, params: JSON, uploads: dict[str, _Upload]) -> JSON | bool:
         target = self._editable(params)
@@ -1461,7 +1473,7 @@ class BotAPIEmulator:
         else:
             message["reply_markup"] = markup
         message["edit_date"] = int(time.time())
-        return copy.deepcopy(message)
+        return _json_copy(message)
 
     def _delete_message(self, params: JSON, uploads: dict[str, _Upload]) -> bool:
         chat_id = self._chat_id(params)
@@ -1511,7 +1523,7 @@ class BotAPIEmulator:
 
     def _get_my_commands(self, params: JSON, uploads: dict[str, _Upload]) -> list[JSON]:
         key = self._commands_key(params.get("scope"), params.get("language_code"))
-        return copy.deepcopy(self._commands.get(key, []))
+        return _json_copy(self._commands.get(key, []))
 
     def _delete_my_commands(self, params: JSON, uploads: dict[str, _Upload]) -> bool:
         key = self._commands_key(params.get("scope"), params.get("language_code"))
@@ -1533,7 +1545,7 @@ class BotAPIEmulator:
     def _copy_message(self, params: JSON, uploads: dict[str, _Upload]) -> JSON:
         chat_id = self._chat_id(params)
         source = self._source_message(params, "copy")
-        content = {k: copy.deepcopy(v) for k, v in (source or {}).items() if k not in NON_CONTENT}
+        content = {k: _json_copy(v) for k, v in (source or {}).items() if k not in NON_CONTENT}
         caption = self._text(params, "caption", MAX_CAPTION, "message caption is too long")
         if caption is not None and "text" not in content:
             content.pop("caption_entities", None)
@@ -1547,7 +1559,7 @@ class BotAPIEmulator:
         source = self._source_message(params, "forward")
         content: JSON = {}
         if source is not None:
-            content = {k: copy.deepcopy(v) for k, v in source.items() if k not in NON_CONTENT}
+            content = {k: _json_copy(v) for k, v in source.items() if k not in NON_CONTENT}
             origin = source.get("forward_origin") or {
                 "type": "user",
                 "sender_user": source.get("from", self.bot_user),
