@@ -19,6 +19,7 @@ from bot.escalation import NOT_RELAYED, SATISFACTION, Escalations
 from bot.safety import is_crisis
 from nlu.client import FALLBACK_INTENT, NLUUnavailable, ParseResult
 from responses import Catalogue
+from storage.cases import OutboxRepository
 from storage.models import Case, Patient
 from storage.repositories import MessageRepository, PatientRepository
 
@@ -86,6 +87,9 @@ class Turn:
     replies: list[Reply] = field(default_factory=list)
     escalations: list[Escalation] = field(default_factory=list)
     patient_deleted: bool = False
+    # something was queued for the agents' group (a case opened, a message to copy, a topic to
+    # erase): the channel wakes its delivery, which otherwise waits for its next check
+    for_agents: bool = False
 
 
 def choose_language(patient: Patient) -> str:
@@ -178,6 +182,7 @@ class Engine:
                 if self.escalations is not None:
                     await self.escalations.forget(session, patient)
                 await patients.delete(patient)
+                conversation.turn.for_agents = OutboxRepository.written(session)
                 return conversation.turn
             if self.escalations is not None:
                 for esc in conversation.turn.escalations:
@@ -187,6 +192,7 @@ class Engine:
                     ):
                         conversation.say(text)
             await conversation.store_replies()
+            conversation.turn.for_agents = OutboxRepository.written(session)
             return conversation.turn
 
     async def record(self, incoming: Incoming, notice: str | None = None) -> Turn:
@@ -210,6 +216,7 @@ class Engine:
                 text = self.catalogue.phrase(notice, turn.language)
                 turn.replies.append(Reply(text))
                 MessageRepository(session).add_reply(patient, text)
+            turn.for_agents = OutboxRepository.written(session)
             return turn
 
     async def blocked(self, channel: str, chat_id: str) -> None:

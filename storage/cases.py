@@ -151,17 +151,26 @@ class OutboxRepository:
     """Messages for the agents' group, waiting for their turn: urgent cases first, then in
     the order they were written, so one case's messages never overtake each other."""
 
+    WRITTEN = "outbox_written"  # in Session.info
+
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    @classmethod
+    def written(cls, session: AsyncSession) -> bool:
+        """Whether this session queued anything for the agents' group."""
+        return bool(session.info.get(cls.WRITTEN))
+
     async def add(self, case: Case, kind: str, **payload: object) -> None:
         self.session.add(AgentOutbox(case_id=case.id, kind=kind, payload=payload))
+        self.session.info[self.WRITTEN] = True
 
     async def add_erasure(self, case: Case) -> None:
         """Delete the case's topic. Kept apart from the case (which is about to be erased with
         its patient, and its rows with it): only the topic and the case number remain."""
         payload = {"topic_id": case.topic_id, "number": case.number}
         self.session.add(AgentOutbox(case_id=None, kind="erase_topic", payload=payload))
+        self.session.info[self.WRITTEN] = True
 
     async def next(self) -> AgentOutbox | None:
         rank = when(

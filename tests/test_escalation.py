@@ -100,6 +100,17 @@ async def test_during_a_case_the_bot_relays_and_answers_only_a_crisis(
     assert ("comment porter plainte ?", 1) in relayed
 
 
+async def test_a_turn_says_whether_it_queued_anything_for_the_agents(
+    engine: Engine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    # the channel wakes the agents' delivery only then: not one more transaction per message
+    assert not (await say(engine, "comment porter plainte ?")).for_agents
+    assert (await say(engine, "/human")).for_agents  # a case opens
+    assert (await say(engine, "merci", message_id=7)).for_agents  # copied to the case's topic
+    assert not (await say(engine, "/start", chat="2")).for_agents
+    assert await outbox(sessions) == [(1, "topic"), (1, "copy")]
+
+
 async def test_out_of_hours_the_patient_is_told_when_a_person_answers(
     nlu: NLUClient, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

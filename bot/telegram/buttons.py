@@ -23,8 +23,9 @@ async def on_button(
         button=query.data or "",
         client_language=query.from_user.language_code,
     )
-    await send_turn(bot, engine, message.chat.id, await engine.handle(incoming))
-    if outbox is not None:
+    turn = await engine.handle(incoming)
+    await send_turn(bot, engine, message.chat.id, turn)
+    if outbox is not None and turn.for_agents:
         outbox.wake()
 
 

@@ -93,7 +93,7 @@ async def on_message(
         async with typing_if_slow(bot, message.chat.id):
             turn = await engine.handle(incoming)
     await send_turn(bot, engine, message.chat.id, turn)
-    if outbox is not None:
+    if outbox is not None and turn.for_agents:
         outbox.wake()  # a case opened, or a message to copy to the agents
 
 
