@@ -102,6 +102,8 @@ def bench_settings(url: str, emulator_url: str, token: str, tmp: str) -> Setting
         telegram_api_url=emulator_url,
         database_url=f"sqlite+aiosqlite:///{tmp}/bench.db",
         throttle_messages=1000,  # bench patients type faster than people do
+        # as deployed: an agents' group (no case opens here: the texts never ask for a person)
+        helpline_agents_chat_id=-1001234567890,
     )
 
 
