@@ -38,7 +38,7 @@ from pathlib import Path
 
 from stats import percentile, process_cpu
 
-from bot.app import open_helpline, run
+from bot.app import freeze_startup_objects, open_helpline, run
 from bot.safety import is_crisis
 from bot.settings import Settings
 from bot.telegram.app import build_bot, build_dispatcher
@@ -147,6 +147,7 @@ async def polling(settings: Settings) -> AsyncIterator[None]:
     """A bot polling its emulator, idle between rounds."""
     async with open_helpline(settings) as helpline:
         bot, dp = build_bot(settings), build_dispatcher(helpline)
+        freeze_startup_objects()  # as `helpline serve` does
         task = asyncio.create_task(dp.start_polling(bot, handle_signals=False))
         try:
             yield

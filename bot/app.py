@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -33,6 +34,15 @@ def run(main: Coroutine[Any, Any, T]) -> T:
     except ImportError:
         return asyncio.run(main)
     return uvloop.run(main)
+
+
+def freeze_startup_objects() -> None:
+    """Take what start-up built (aiogram's types, pydantic's schemas, SQLAlchemy's mappers, the
+    answers: ~270,000 objects) out of the garbage collector's sight, once serving begins. Every
+    full collection walked them all: ~0.3 s with the event loop stopped, and ~3% of the CPU
+    under load (gc callbacks, 1,600 messages through the emulator)."""
+    gc.collect()
+    gc.freeze()
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from aiogram.types import BotCommand, ErrorEvent
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
-from bot.app import Helpline
+from bot.app import Helpline, freeze_startup_objects
 from bot.settings import Settings
 from bot.telegram import agents, buttons, other_chats, patients
 from bot.telegram.agents_outbox import AgentsOutbox
@@ -113,6 +113,7 @@ async def run_polling(helpline: Helpline) -> None:
     bot = build_bot(helpline.settings)
     dp = build_dispatcher(helpline)
     await bot.delete_webhook()
+    freeze_startup_objects()
     await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
 
 
@@ -145,6 +146,7 @@ async def run_webhook(helpline: Helpline) -> None:
     )
     runner = web.AppRunner(app)
     await runner.setup()
+    freeze_startup_objects()
     await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
     log.info("webhook server on %s:%s", settings.webhook_host, settings.webhook_port)
     try:
