@@ -149,13 +149,8 @@ async def _one_turn(sessions: async_sessionmaker[AsyncSession]) -> None:
         messages.add_reply(patient, "Bonjour, je vous écoute.")
 
 
-async def test_a_turn_never_crosses_to_the_sqlite_thread_when_the_database_is_free(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/helpline.db")
-    await migrate(engine)
-    sessions = session_factory(engine)
-    await _one_turn(sessions)  # the patient now exists
+def count_thread_trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """From now on, the name of each call that goes to aiosqlite's thread."""
     trips: list[str] = []
     to_thread = aiosqlite.Connection._execute
 
@@ -164,6 +159,17 @@ async def test_a_turn_never_crosses_to_the_sqlite_thread_when_the_database_is_fr
         return await to_thread(self, fn, *args, **kwargs)
 
     monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    return trips
+
+
+async def test_a_turn_never_crosses_to_the_sqlite_thread_when_the_database_is_free(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/helpline.db")
+    await migrate(engine)
+    sessions = session_factory(engine)
+    await _one_turn(sessions)  # the patient now exists
+    trips = count_thread_trips(monkeypatch)
     await _one_turn(sessions)
     turn_trips = list(trips)
     async with sessions() as session:
@@ -183,14 +189,7 @@ async def test_the_wal_is_checkpointed_in_the_thread_every_so_many_commits(
     await migrate(engine)
     sessions = session_factory(engine)
     await _one_turn(sessions)
-    trips: list[str] = []
-    to_thread = aiosqlite.Connection._execute
-
-    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        trips.append(fn.__name__)
-        return await to_thread(self, fn, *args, **kwargs)
-
-    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    trips = count_thread_trips(monkeypatch)
     for _ in range(10):
         await _one_turn(sessions)
     # the database file alone, without its WAL, holds every turn up to the last checkpoint
