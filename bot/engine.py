@@ -154,7 +154,7 @@ class Engine:
 
     async def _handle(self, incoming: Incoming) -> Turn:
         # the safety net reads every text and caption, once
-        crisis = bool(incoming.text) and is_crisis(incoming.text)
+        crisis = is_crisis(incoming.text)
         parsed = await self._parse(incoming, crisis)
         async with self.sessions() as session, session.begin():
             patients = PatientRepository(session)
