@@ -1,5 +1,5 @@
 # Two commands do everything on a fresh machine: `make run` and `make test` (see README.md).
-.PHONY: run test setup train lint evaluate bench bench-review clean
+.PHONY: run test setup train lint evaluate bench bench-review screenshots clean
 
 VENV_BIN := .venv/bin
 
@@ -32,6 +32,10 @@ bench: train
 
 bench-review: setup
 	$(VENV_BIN)/python bench/review_pages.py
+
+# the README's pictures (docs/*.png): the review workspace, a patient's chat, an agents' topic
+screenshots: train
+	$(VENV_BIN)/python -m tests.screenshots
 
 clean:
 	rm -rf nlu/models var .pytest_cache .ruff_cache

@@ -441,7 +441,7 @@ class _Conversation:
             else:
                 self.menu()
         elif command == "/human":
-            self.hand_over("command")
+            self.hand_over("human_handoff")
         elif command == "/privacy":
             self.answer("bot_privacy")
         elif command == "/consent":

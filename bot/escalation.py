@@ -347,7 +347,8 @@ def _card_line(message: Message) -> str:
     who = {"in": "Patient", "out": "Bot"}[message.direction]
     if message.kind == "agent":
         who = "Équipe"
-    body = message.text if message.kind in {"text", "agent"} else f"[{message.kind}]"
+    body = message.text if message.kind in {"text", "agent", "command"} else f"[{message.kind}]"
     if message.direction == "out" and message.kind != "agent":
         body = (message.intent and f"[réponse : {message.intent}]") or body.split("\n", 1)[0]
+        body = body.replace("**", "")  # the answers' Markdown bold, unreadable as plain text
     return f"{message.created_at:%H:%M} {who} : {body[:200]}"

@@ -1,4 +1,4 @@
-"""Read the training data (nlu/data/<lang>/<intent>.yml) and the intent contract (intents.md)."""
+"""Read the training data (nlu/data/<lang>/<intent>.yml) and the intents (nlu/intents.md)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,15 @@ import yaml
 
 from nlu.rasa import DATA_DIR, ROOT
 
+INTENTS = ROOT / "nlu" / "intents.md"
+
 LANGUAGES = ("fr", "en")
 SMALL_TALK = frozenset({"greet", "goodbye", "thanks", "affirm", "deny"})
 
 
 def intents_contract(path: Path | None = None) -> list[str]:
-    """Intent names from the first column of the table in ../shared/intents.md."""
-    path = path or ROOT.parent / "shared" / "intents.md"
+    """Intent names from the first column of the table in nlu/intents.md."""
+    path = path or INTENTS
     names = re.findall(r"^\|\s*([a-z_]+)\s*\|", path.read_text(encoding="utf-8"), re.MULTILINE)
     return [n for n in names if n != "intent"]
 

@@ -78,7 +78,7 @@ def fallback_threshold(config: Path = CONFIG) -> float:
 
 
 def intents_from_domain() -> list[str]:
-    """The intents the model knows (nlu/domain.yml; tests check it equals the shared contract)."""
+    """The intents the model knows (nlu/domain.yml; tests check it equals nlu/intents.md)."""
     return list(yaml.safe_load(DOMAIN.read_text(encoding="utf-8"))["intents"])
 
 

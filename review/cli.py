@@ -7,8 +7,10 @@ import asyncio
 import getpass
 import logging
 import os
+import secrets
 import signal
 import sys
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,18 +23,23 @@ from bot.settings import Settings, get_settings
 from nlu.rasa import fallback_threshold, intents_from_domain
 from review import ROLES
 from review.auth import AccountError, LoginThrottle, add_user, remove_user, set_password
+from review.demo import seed
 from review.export import Export, export_nlu, known_examples
 from review.web import ReviewConfig, create_app
 from storage.db import create_engine, migrate, session_factory
 from storage.models import ReviewUser
 
 PASSWORD_ENV = "HELPLINE_REVIEW_PASSWORD"
+DEMO_CONVERSATIONS = 400
+DEMO_ACCOUNT = "demo"
 log = logging.getLogger("review")
 
 
 @asynccontextmanager
-async def database(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(settings.database_url)
+async def database(
+    settings: Settings, url: str | None = None
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(url or settings.database_url)
     try:
         await migrate(engine)
         yield session_factory(engine)
@@ -65,8 +72,10 @@ def read_password(from_stdin: bool) -> str:
     return first
 
 
-async def _serve(settings: Settings, host: str, port: int) -> None:
-    async with database(settings) as sessions:
+async def _serve(
+    settings: Settings, host: str, port: int, url: str | None = None, login: str | None = None
+) -> None:
+    async with database(settings, url) as sessions:
         throttle = LoginThrottle(
             max_per_name=settings.review_login_failures,
             max_per_address=4 * settings.review_login_failures,
@@ -79,6 +88,8 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
         try:
             await web.TCPSite(runner, host, port).start()
             print(f"review workspace on http://{host}:{port}/ (Ctrl-C stops it)", flush=True)
+            if login:
+                print(login, flush=True)
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -88,12 +99,31 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
             await runner.cleanup()
 
 
+async def _serve_demo(settings: Settings, host: str, port: int, folder: Path) -> None:
+    """The workspace on a throwaway database of synthetic conversations, with a one-time login.
+    `settings.database_url` is never opened."""
+    url = f"sqlite+aiosqlite:///{folder / 'demo.db'}"
+    password = secrets.token_urlsafe(12)
+    async with database(settings, url) as sessions:
+        await seed(sessions, DEMO_CONVERSATIONS)
+        async with sessions() as session, session.begin():
+            await add_user(session, DEMO_ACCOUNT, "supervisor", password)
+    login = (
+        f"demo: {DEMO_CONVERSATIONS} synthetic conversations (nobody real) in {folder}, "
+        f"deleted when this stops\nsign in as {DEMO_ACCOUNT!r} (supervisor), password: {password}"
+    )
+    await _serve(settings, host, port, url, login)
+
+
 def cmd_review_serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = get_settings()
-    asyncio.run(
-        _serve(settings, args.host or settings.review_host, args.port or settings.review_port)
-    )
+    host, port = args.host or settings.review_host, args.port or settings.review_port
+    if not args.demo:
+        asyncio.run(_serve(settings, host, port))
+        return 0
+    with tempfile.TemporaryDirectory(prefix="helpline-review-demo-") as folder:
+        asyncio.run(_serve_demo(settings, host, port, Path(folder)))
     return 0
 
 
@@ -172,18 +202,26 @@ def cmd_review_export_nlu(args: argparse.Namespace) -> int:
     return 0
 
 
+DEMO_HELP = (
+    "serve a throwaway database of synthetic conversations with a one-time supervisor login "
+    "(the real database is not opened)"
+)
+
+
 def add_review_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     review = commands.add_parser(
         "review", help="the conversation-review web workspace (and its accounts, NLU export)"
     )
     review.add_argument("--host", help="listen address (REVIEW_HOST, default 127.0.0.1)")
     review.add_argument("--port", type=int, help="listen port (REVIEW_PORT, default 8090)")
+    review.add_argument("--demo", action="store_true", help=DEMO_HELP)
     review.set_defaults(func=cmd_review_serve)
     sub = review.add_subparsers(dest="review_command")
 
     serve = sub.add_parser("serve", help="start the web workspace (the default)")
     serve.add_argument("--host", help="listen address (REVIEW_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="listen port (REVIEW_PORT, default 8090)")
+    serve.add_argument("--demo", action="store_true", help=DEMO_HELP)
     serve.set_defaults(func=cmd_review_serve)
 
     password_help = f"read the password from stdin's first line (else ${PASSWORD_ENV}, else asked)"

@@ -1,8 +1,8 @@
 """Synthetic, pseudonymous conversations for the tests, the benchmark and a demo workspace.
 
 Nobody real: pseudonyms are generated, patient texts are drawn from the NLU training examples
-(written for the project) and bot texts are fixed phrases. Bulk inserts (executemany), so 10,000
-conversations take a few seconds.
+(written for the project) and the bot's texts are the opening lines of its real answers. Bulk
+inserts (executemany), so 10,000 conversations take a few seconds.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from nlu.dataset import load_examples
+from nlu.dataset import intents_contract, load_examples
+from responses import load_catalogue
 from storage.models import Case, Message, Patient, utcnow
 from storage.repositories import PSEUDONYM_ALPHABET
 
@@ -62,6 +63,24 @@ def _examples() -> dict[str, list[tuple[str, str]]]:
     return per_language
 
 
+AGENT_TEXTS = {
+    "fr": ("Merci de me répondre.", "Bonjour, je suis là pour vous aider."),
+    "en": ("Thank you for answering.", "Hello, I'm here to help you."),
+}
+
+
+def _bot_texts() -> dict[tuple[str, str], str]:
+    """{(language, intent): the first paragraph of the answer}; a fallback asks 'did you mean'."""
+    catalogue = load_catalogue(intents_contract())
+    texts = {
+        (language, intent): answer.text.split("\n\n", 1)[0].replace("**", "")
+        for (intent, language), answer in catalogue.answers.items()
+    }
+    for language in catalogue.phrases:
+        texts[(language, FALLBACK)] = catalogue.phrase("did_you_mean", language)
+    return texts
+
+
 async def seed(
     sessions: async_sessionmaker[AsyncSession],
     conversations: int,
@@ -77,6 +96,7 @@ async def seed(
     rng = random.Random(seed)
     now = now or utcnow()
     examples = _examples()
+    bot_texts = _bot_texts()
     made: list[SeededConversation] = []
     patients: list[dict[str, Any]] = []
     messages: list[dict[str, Any]] = []
@@ -102,7 +122,7 @@ async def seed(
             conversation.last_seen_at = at
             at += timedelta(seconds=2)
             conversation.messages.append(
-                SeededMessage("out", "text", "Voici ce que vous pouvez faire.", label, None, at)
+                SeededMessage("out", "text", bot_texts[(language, label)], label, None, at)
             )
             at += timedelta(seconds=rng.randrange(20, 300))
         if escalated:
@@ -127,15 +147,16 @@ async def seed(
                 "satisfaction": rng.randint(1, 5) if closed and rng.random() < 0.6 else None,
             }
             cases.append(conversation.case)
+            thanks, hello = AGENT_TEXTS[language]
             conversation.messages.append(
-                SeededMessage("in", "text", "Merci de me répondre.", None, None, replied, True)
+                SeededMessage("in", "text", thanks, None, None, replied, True)
             )
             conversation.last_seen_at = replied
             conversation.messages.append(
                 SeededMessage(
                     "out",
                     "agent",
-                    "Bonjour, je suis là pour vous aider.",
+                    hello,
                     None,
                     None,
                     replied + timedelta(seconds=30),

@@ -83,3 +83,7 @@ fi
 if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium tests/test_review_browser.py
 fi
+# emoji in the screenshots of the README (`make screenshots`, tests/test_screenshots.py)
+if [ ! -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]; then
+  apt_install fonts-noto-color-emoji tests/screenshots.py
+fi

@@ -857,6 +857,15 @@ class BotAPIEmulator:
             and (thread_id is None or message.get("message_thread_id") == thread_id)
         ]
 
+    def history(self, chat_id: int, *, thread_id: int | None = None) -> list[JSON]:
+        """Every message still in ``chat_id`` (users' and the bot's, edits applied), in order."""
+        messages = sorted(self._messages.get(chat_id, {}).values(), key=lambda m: m["message_id"])
+        return [
+            _json_copy(message)
+            for message in messages
+            if thread_id is None or message.get("message_thread_id") == thread_id
+        ]
+
     async def wait_until(
         self,
         predicate: Callable[[], bool],

@@ -171,7 +171,7 @@ async def test_commands(engine: Engine) -> None:
     privacy = await say(engine, "/privacy")
     assert privacy.replies[-1].text == answer_text("bot_privacy", "fr")
     human = await say(engine, "/human")
-    assert human.escalations[0].reason == "command"
+    assert human.escalations[0].reason == "human_handoff"
 
 
 async def test_language_switch_sticks(engine: Engine) -> None:

@@ -204,4 +204,7 @@ async def test_the_card_shows_context_but_no_identity(
     assert "Dossier C-00001" in text and "phishing_report" in text
     assert "06 12 34 56 78" not in text and "<PHONE>" in text
     assert "Notes de l'équipe" in text
+    # what the patient asked for, in words an agent reads at a glance (no raw markup)
+    assert "Motif : human_handoff" in text and "Patient : /human" in text
+    assert "**" not in text
     assert [data for _, data in buttons] == ["case:take:1", "case:close:1", "case:urgent:1"]

@@ -1,17 +1,26 @@
-"""The answer files: complete, well-formed, and stating only facts found in domain-facts.md."""
+"""The answer files: complete, well-formed, and stating only facts of responses/facts.yml."""
 
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.settings import Settings
 from nlu.dataset import intents_contract
-from nlu.rasa import ROOT
 from responses import LANGUAGES, ContentError, load_catalogue
+from responses.facts import (
+    Fact,
+    FactSheetError,
+    duplicate_ids,
+    fact_problems,
+    latest_today,
+    load_facts,
+    read_facts,
+)
 
-DOMAIN_FACTS = ROOT.parent / "shared" / "domain-facts.md"
 # digit groups as people write phone numbers: "0 805 805 817", "116 006", "+33 1 80 52 33 76"
 NUMBER = re.compile(r"\+?\d+(?:[ .\u00a0\u202f]\d+)*")
 URL = re.compile(r"(?:https?://)?(?:[\w-]+\.)+(?:fr|org|com|eu|net|gouv\.fr)(?:/[^\s)»\"']*)?")
@@ -22,12 +31,20 @@ def numbers_in(text: str) -> set[str]:
     return {re.sub(r"\D", "", n) for n in NUMBER.findall(LIST_MARKER.sub("", text))}
 
 
+def normalise_url(url: str) -> str:
+    """Without scheme, 'www.' or trailing punctuation; the host in lower case."""
+    url = re.sub(r"^https?://", "", url.strip()).rstrip(".,;:!?")
+    host, slash, path = url.partition("/")
+    return host.lower().removeprefix("www.") + slash + path
+
+
 def urls_in(text: str) -> set[str]:
-    found = set()
-    for url in URL.findall(text):
-        url = re.sub(r"^https?://", "", url).rstrip(".,;:!?")
-        found.add(url.removeprefix("www."))
-    return found
+    return {normalise_url(url) for url in URL.findall(text)}
+
+
+def is_known(url: str, known: set[str]) -> bool:
+    """The address itself, or a page under it: 'cnil.fr/x' is known by 'cnil.fr'."""
+    return any(url == k or url.startswith(f"{k}/") for k in known)
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +53,9 @@ def catalogue():
 
 
 @pytest.fixture(scope="module")
-def facts() -> str:
-    return DOMAIN_FACTS.read_text(encoding="utf-8")
+def sheet() -> list[Fact]:
+    facts, _ = read_facts()  # test_the_fact_sheet_is_well_formed reports what is malformed
+    return facts
 
 
 def test_every_intent_has_an_answer_in_both_languages(catalogue) -> None:
@@ -54,8 +72,12 @@ def all_texts(catalogue) -> list[tuple[str, str, str]]:
     return texts
 
 
-def test_every_phone_number_in_the_answers_is_in_domain_facts(catalogue, facts: str) -> None:
-    known = numbers_in(facts)
+def test_every_phone_number_and_figure_in_the_answers_is_in_the_fact_sheet(
+    catalogue, sheet: list[Fact]
+) -> None:
+    known = {
+        n for fact in sheet for text in (*fact.numbers, *fact.figures) for n in numbers_in(text)
+    }
     unknown = {
         (name, language, n)
         for name, language, text in all_texts(catalogue)
@@ -65,14 +87,102 @@ def test_every_phone_number_in_the_answers_is_in_domain_facts(catalogue, facts: 
     assert unknown == set()
 
 
-def test_every_url_in_the_answers_is_in_domain_facts(catalogue, facts: str) -> None:
+def test_every_url_in_the_answers_is_in_the_fact_sheet(catalogue, sheet: list[Fact]) -> None:
+    """Addresses given to patients are facts' urls; an answer's sources may also cite theirs."""
+    given = {normalise_url(url) for fact in sheet for url in fact.urls}
+    cited = given | {url for fact in sheet for source in fact.sources for url in urls_in(source)}
     unknown = {
+        (name, language, url)
+        for name, language, text in all_texts(catalogue)
+        for url in urls_in(text)
+        if not is_known(url, given)
+    }
+    unknown |= {
         (a.intent, a.language, url)
         for a in catalogue.answers.values()
-        for url in urls_in(" ".join([a.text, *a.sources]))
-        if url not in facts
+        for url in urls_in(" ".join(a.sources))
+        if not is_known(url, cited)
     }
     assert unknown == set()
+
+
+def test_a_url_is_known_by_itself_or_a_page_under_it() -> None:
+    known = {"cnil.fr", "service-public.fr/particuliers"}
+    assert is_known("cnil.fr", known) and is_known("cnil.fr/adresser-une-plainte", known)
+    assert is_known(normalise_url("https://www.CNIL.fr/fr/node/166989."), known)
+    assert not is_known("cnil.fr.example.com", known) and not is_known("cnil.frx", known)
+    assert not is_known("service-public.fr", known)
+
+
+def test_the_fact_sheet_is_well_formed() -> None:
+    _, problems = read_facts()
+    assert problems == []
+
+
+def test_every_fact_has_a_source_a_past_check_date_and_a_known_status(sheet: list[Fact]) -> None:
+    assert [problem for fact in sheet for problem in fact_problems(fact)] == []
+
+
+def test_fact_ids_are_unique(sheet: list[Fact]) -> None:
+    assert duplicate_ids(sheet) == []
+
+
+def write_sheet(tmp_path: Path, *facts: str) -> Path:
+    path = tmp_path / "facts.yml"
+    path.write_text("facts:\n" + "".join(f"  - {{{fact}}}\n" for fact in facts), encoding="utf-8")
+    return path
+
+
+SOUND = "what: A fact., sources: [example.fr], checked: 2026-01-01, status: verified"
+
+
+def test_the_checks_catch_a_fact_without_source_or_check_date_or_known_status(
+    tmp_path: Path,
+) -> None:
+    path = write_sheet(
+        tmp_path,
+        f"id: sound, {SOUND}",
+        "id: no_source, what: A fact., sources: [], checked: 2026-01-01, status: verified",
+        "id: no_date, what: A fact., sources: [example.fr], status: verified",
+        "id: not_a_date, what: A fact., sources: [example.fr], checked: soon, status: verified",
+        "id: future, what: A fact., sources: [example.fr], checked: 2026-01-03, status: verified",
+        "id: odd_status, what: A fact., sources: [example.fr], checked: 2026-01-01, status: sure",
+        "id: typo, what: A fact., source: [example.fr], checked: 2026-01-01, status: verified",
+    )
+    with pytest.raises(FactSheetError) as error:
+        load_facts(path, today=date(2026, 1, 2))
+    lines = str(error.value).splitlines()
+    for expected in (
+        "no_source: has no source",
+        "no_date: has no 'checked' date",
+        "not_a_date: checked 'soon' is not a date",
+        "future: checked 2026-01-03 is in the future",
+        "odd_status: status 'sure' is not one of",
+        "typo: unknown field 'source'",
+        "typo: has no source",
+    ):
+        assert any(expected in line for line in lines), expected
+    assert not any("sound" in line for line in lines)
+
+
+def test_a_check_date_is_in_the_future_once_it_is_past_today_everywhere() -> None:
+    def checked(day: date) -> Fact:
+        return Fact("f", "A fact.", (), (), (), ("example.fr",), day, "verified")
+
+    assert fact_problems(checked(date.today())) == []
+    assert fact_problems(checked(latest_today() + timedelta(days=1))) != []
+
+
+def test_the_checks_catch_duplicate_ids(tmp_path: Path) -> None:
+    path = write_sheet(tmp_path, f"id: same, {SOUND}", f"id: other, {SOUND}", f"id: same, {SOUND}")
+    assert duplicate_ids(read_facts(path)[0]) == ["same: id used 2 times"]
+    with pytest.raises(FactSheetError, match="same: id used 2 times"):
+        load_facts(path, today=date(2026, 1, 2))
+
+
+def test_the_retention_the_answers_state_is_the_bot_default(sheet: list[Fact]) -> None:
+    retention = next(fact for fact in sheet if fact.id == "service_retention")
+    assert str(Settings.model_fields["retention_days"].default) in retention.figures
 
 
 def test_crisis_answer_gives_the_emergency_numbers_first(catalogue) -> None:

@@ -4,6 +4,7 @@ access control on every route, CSRF, the login throttle, cookies, audit, pages' 
 from __future__ import annotations
 
 import csv
+import html
 import io
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -189,7 +190,8 @@ async def test_transcript_shows_both_phases_with_nlu_and_is_audited(
     await login(client, "rita")
     page = await (await client.get(f"/conversations/{escalated.pseudonym}")).text()
     assert "Bot phase" in page and f"Human phase · case C-{escalated.case['id']:05d}" in page
-    assert "from-agent" in page and "Bonjour, je suis là pour vous aider." in page
+    agent_says = next(m.text for m in escalated.messages if m.kind == "agent")
+    assert "from-agent" in page and html.escape(agent_says, quote=False) in page
     first = escalated.messages[0]
     assert f"{first.intent} {first.confidence:.2f}" in page
     assert page.index("Bot phase") < page.index("Human phase")
