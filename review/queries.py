@@ -300,6 +300,15 @@ class Transcript:
     truncated: bool
 
 
+async def consent_of(session: AsyncSession, pseudonym: str) -> bool | None:
+    """Whether the patient said yes to their messages serving to improve the service
+    (`consent_improve`); None if there is no such patient. Read before loading any text."""
+    found = await session.scalar(
+        select(Patient.consent_improve).where(Patient.pseudonym == pseudonym)
+    )
+    return None if found is None else bool(found)
+
+
 async def transcript(
     session: AsyncSession, pseudonym: str, threshold: float, limit: int = 2000
 ) -> Transcript | None:
@@ -384,6 +393,8 @@ async def audit_page(
 
 
 # --- NLU inbox --------------------------------------------------------------------------------
+# Only patients who said yes to `consent_improve`: the bot's welcome promises the others that
+# their messages will not serve to improve the service, so reviewers never see them here.
 
 
 @dataclass
@@ -392,7 +403,6 @@ class InboxItem:
     at: datetime
     pseudonym: str
     language: str | None
-    consent_improve: bool
     text: str
     intent: str | None
     confidence: float | None
@@ -420,12 +430,17 @@ async def inbox(
     before_id: int | None = None,
     size: int = 50,
 ) -> list[InboxItem]:
-    """Messages to review (not annotated yet), or the annotated ones (`done`), newest first."""
+    """Messages to review (not annotated yet), or the annotated ones (`done`), newest first;
+    consenting patients' only."""
     annotated = exists().where(NLUAnnotation.message_id == Message.id)
     query = (
-        select(Message, Patient.pseudonym, patient_language(), Patient.consent_improve)
+        select(Message, Patient.pseudonym, patient_language())
         .join(Patient, Patient.id == Message.patient_id)
-        .where(needs_review(threshold, low), annotated if done else not_(annotated))
+        .where(
+            Patient.consent_improve.is_(True),
+            needs_review(threshold, low),
+            annotated if done else not_(annotated),
+        )
         .order_by(Message.id.desc())
         .limit(size)
     )
@@ -441,14 +456,13 @@ async def inbox(
                 select(NLUAnnotation).where(NLUAnnotation.message_id.in_([m.id for m, *_ in found]))
             )
         }
-    for message, pseudonym, language, consent in found:
+    for message, pseudonym, language in found:
         items.append(
             InboxItem(
                 message_id=message.id,
                 at=message.created_at,
                 pseudonym=pseudonym,
                 language=language,
-                consent_improve=bool(consent),
                 text=message.text,
                 intent=message.intent,
                 confidence=message.confidence,
@@ -469,12 +483,22 @@ async def annotate(
     intent: str | None,
     reviewer: str,
     intents: list[str],
+    *,
+    consenting_only: bool = False,
 ) -> NLUAnnotation:
     """Record (or change) the verdict on a patient text: correct (its intent is right),
-    relabel (to `intent`), or discard (not a useful example)."""
+    relabel (to `intent`), or discard (not a useful example). `consenting_only` (the web
+    workspace): refused on a text of a patient who did not consent, as the inbox never shows
+    it."""
     message = await session.get(Message, message_id)
     if message is None or message.direction != "in" or message.kind != "text":
         raise AnnotationError("no such patient message")
+    if consenting_only:
+        consent = await session.scalar(
+            select(Patient.consent_improve).where(Patient.id == message.patient_id)
+        )
+        if not consent:
+            raise AnnotationError("this patient did not consent to help improve the service")
     if verdict not in VERDICTS:
         raise AnnotationError("unknown verdict")
     label: str | None = None

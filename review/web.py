@@ -41,6 +41,7 @@ from review.queries import (
     annotate,
     audit,
     audit_page,
+    consent_of,
     inbox,
     list_conversations,
     statistics,
@@ -296,30 +297,53 @@ async def conversations(request: web.Request) -> web.StreamResponse:
     )
 
 
+NO_CONSENT = (
+    "This patient did not consent to their messages being used to improve the service: "
+    "only a supervisor may open this conversation."
+)
+
+
 async def conversation(request: web.Request) -> web.StreamResponse:
+    """A transcript. The bot promises patients who did not say yes to `consent_improve` that
+    their messages will not serve to improve the service: theirs is for supervisors only (a
+    reviewer gets 403 before any text is read), and a supervisor's opening is audited as such."""
     pseudonym = request.match_info["pseudonym"]
     user = user_of(request)
     async with db(request)() as session, session.begin():
+        consent = await consent_of(session, pseudonym)
+        if consent is None:
+            return render(request, "error.html", status=404, message="No such conversation.")
+        if not consent and not user.is_supervisor:
+            return render(request, "error.html", status=403, message=NO_CONSENT)
         found = await transcript(session, pseudonym, config(request).threshold)
         if found is None:
             return render(request, "error.html", status=404, message="No such conversation.")
-        await audit(session, user.name, "open_conversation", found.pseudonym)
+        action = "open_conversation" if consent else "open_conversation_no_consent"
+        await audit(session, user.name, action, found.pseudonym)
     return render(request, "transcript.html", t=found, threshold=config(request).threshold)
 
 
 async def inbox_page(request: web.Request) -> web.StreamResponse:
+    """Patient texts (consenting patients only); every view is audited, by its tab and page,
+    never by what it shows."""
     cfg = config(request)
+    user = user_of(request)
     done = request.query.get("view") == "done"
     before = request.query.get("before", "")
-    async with db(request)() as session:
+    # a message id fits in 18 digits; a longer one would overflow SQLite's integers (500)
+    before_id = int(before) if before.isdigit() and len(before) <= 18 else None
+    async with db(request)() as session, session.begin():
         items = await inbox(
             session,
             cfg.threshold,
             cfg.low_confidence,
             done=done,
-            before_id=int(before) if before.isdigit() else None,
+            before_id=before_id,
             size=cfg.page_size,
         )
+        view = "annotated" if done else "to-review"
+        page = "" if before_id is None else f" before message {before_id}"
+        await audit(session, user.name, "open_inbox", view + page)
     more = len(items) == cfg.page_size
     return render(
         request,
@@ -351,6 +375,7 @@ async def inbox_annotate(request: web.Request) -> web.StreamResponse:
                 str(form.get("intent", "")) or None,
                 user.name,
                 list(config(request).intents),
+                consenting_only=True,
             )
         except AnnotationError as exc:
             sep = "&" if "?" in back else "?"

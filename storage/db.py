@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
+import stat
 from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
@@ -22,6 +25,8 @@ from sqlalchemy.ext.asyncio import (
 )
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+log = logging.getLogger(__name__)
 
 
 LOCK_WAIT_MS = 5000  # how long a transaction waits for another process's write lock
@@ -90,10 +95,67 @@ class InPlaceSQLite(aiosqlite.Connection):
         self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
+# The database holds patients' messages: its files are the service account's alone, whatever the
+# umask (SQLite gives the -wal, -shm and -journal files it creates the main file's mode).
+PRIVATE_FOLDER = 0o700
+PRIVATE_FILE = 0o600
+
+
+def _make_private_folder(folder: Path) -> None:
+    """Create the folder and its missing parents 0700; a folder that exists is not ours to
+    change (the operator's var/, /var/lib/...)."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for made in reversed(missing):
+        try:
+            made.mkdir(mode=PRIVATE_FOLDER)
+        except FileExistsError:  # another process made it first: not ours either
+            continue
+        made.chmod(PRIVATE_FOLDER)  # mkdir's mode goes through the umask
+
+
+def _create_private_file(path: Path) -> None:
+    """Create the database file 0600 before SQLite does (SQLite would create it 0644 under the
+    usual umask, and its WAL and SHM after it)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+    except FileExistsError:
+        return
+    try:
+        os.fchmod(fd, PRIVATE_FILE)  # os.open's mode goes through the umask
+    finally:
+        os.close(fd)
+
+
+def _make_files_private(path: Path) -> None:
+    """The database, its WAL and its shared memory 0600, also when an older release (or the
+    operator) made them world-readable."""
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if stat.S_IMODE(file.stat().st_mode) != PRIVATE_FILE:
+                file.chmod(PRIVATE_FILE)
+        except FileNotFoundError:
+            continue
+        except OSError as error:  # not our file, or a file system without modes
+            log.warning("cannot make %s private (mode 0600): %s", file.name, error.strerror)
+
+
+def _sqlite_file(url: URL) -> Path | None:
+    """The database file of a SQLite URL; None in memory (or a `file:` URI, left to SQLite)."""
+    if url.database in (None, "", ":memory:") or url.database.startswith("file:"):
+        return None
+    return Path(url.database)
+
+
 def _sqlite_connector(url: URL) -> Callable[[], Awaitable[aiosqlite.Connection]]:
     args, kwargs = SQLiteDialect_aiosqlite().create_connect_args(url)
+    path = _sqlite_file(url)
 
     async def connect() -> aiosqlite.Connection:
+        if path is not None:
+            _create_private_file(path)
         connection = InPlaceSQLite(partial(sqlite3.connect, *args, **kwargs), iter_chunk_size=64)
         connection._thread.daemon = True  # as SQLAlchemy does: never hold up interpreter exit
         return await connection
@@ -110,6 +172,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # commits, never corrupt the file. FULL cost ~30 ms of fsync per message under load.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")  # ON DELETE CASCADE for /delete
+    # deleted rows (purge, /delete) are overwritten with zeros, not left readable in free pages
+    # of the file and the WAL; some builds have it on by default, not all
+    cursor.execute("PRAGMA secure_delete=ON")
     # BEGIN waits for another process's lock in aiosqlite's thread, and the checkpoints run
     # there too (InPlaceSQLite): never in place on the event loop
     cursor.execute("PRAGMA busy_timeout=0")
@@ -127,8 +192,9 @@ def create_engine(url: str) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(url)
-    if parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    path = _sqlite_file(parsed)
+    if path is not None:
+        _make_private_folder(path.parent)
     # SQLite has one writer at a time: queue sessions on one connection, in asyncio, rather than
     # have many connections poll the file lock and fail with "database is locked" under load
     # (measured: 40 concurrent patients). Transactions never wait on the NLU.
@@ -140,6 +206,8 @@ def create_engine(url: str) -> AsyncEngine:
         pool_timeout=120,
     )
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    if path is not None:  # after _sqlite_pragmas: the WAL of an existing database is open then
+        event.listen(engine.sync_engine, "connect", lambda *_: _make_files_private(path))
     event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
 

@@ -3,6 +3,7 @@ checked against the answer computed in Python from what was seeded."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from nlu.rasa import fallback_threshold, intents_from_domain
 from review.demo import SeededConversation, seed
-from review.queries import Filters, list_conversations, page_query
+from review.queries import Filters, inbox, list_conversations, page_query
 from storage.db import create_engine, migrate, session_factory
 
 THRESHOLD = fallback_threshold()
@@ -217,3 +218,35 @@ async def test_pages_use_the_index_not_a_sort(seeded: Seeded) -> None:
             )
             assert "ix_patients_last_seen_id" in plan, plan
             assert "TEMP B-TREE" not in plan, plan
+
+
+async def test_the_inbox_lists_texts_of_consenting_patients_only(seeded: Seeded) -> None:
+    """Without the patient's yes their messages do not serve to improve the service: the NLU
+    inbox (to review and annotated) shows exactly the consenting patients' texts to review."""
+    sessions, made = seeded
+    low = 0.5
+    bar = max(THRESHOLD, low)
+
+    def to_review(c: SeededConversation) -> list[tuple[str, str]]:
+        return [
+            (c.pseudonym, m.text)
+            for m in c.messages
+            if m.direction == "in"
+            and m.kind == "text"
+            and m.text
+            and (m.intent == "nlu_fallback" or (m.confidence is not None and m.confidence < bar))
+        ]
+
+    wanted = Counter(t for c in made if c.consent_improve for t in to_review(c))
+    refused = Counter(t for c in made if not c.consent_improve for t in to_review(c))
+    assert wanted and refused
+    listed: Counter[tuple[str, str]] = Counter()
+    before = None
+    async with sessions() as session:
+        while True:
+            items = await inbox(session, THRESHOLD, low, before_id=before, size=2000)
+            listed.update((i.pseudonym, i.text) for i in items)
+            if len(items) < 2000:
+                break
+            before = items[-1].message_id
+    assert listed == wanted

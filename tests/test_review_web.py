@@ -6,12 +6,14 @@ from __future__ import annotations
 import csv
 import html
 import io
+import re
 from collections import Counter
 from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import CookieJar
 from aiohttp.test_utils import TestClient, TestServer
+from markupsafe import escape
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from yarl import URL
@@ -19,7 +21,7 @@ from yarl import URL
 from review.auth import LoginThrottle
 from review.demo import SeededConversation, seed
 from review.web import ROUTES, create_app
-from storage.models import Message, NLUAnnotation, ReviewAudit
+from storage.models import Message, NLUAnnotation, Patient, ReviewAudit
 from tests.conftest import free_port
 from tests.review_helpers import add_accounts, login, review_config, session_token
 
@@ -32,8 +34,13 @@ async def web(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[Seede
     made = await seed(sessions, 40)
     async with sessions() as session:
         message_id = await session.scalar(
-            select(func.min(Message.id)).where(
-                Message.direction == "in", Message.kind == "text", Message.intent.is_not(None)
+            select(func.min(Message.id))
+            .join(Patient, Patient.id == Message.patient_id)
+            .where(
+                Message.direction == "in",
+                Message.kind == "text",
+                Message.intent.is_not(None),
+                Patient.consent_improve.is_(True),
             )
         )
     assert message_id is not None
@@ -43,8 +50,16 @@ async def web(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[Seede
         yield client, made, message_id
 
 
+def consenting(made: list[SeededConversation]) -> list[SeededConversation]:
+    return [c for c in made if c.consent_improve]
+
+
+def refusing(made: list[SeededConversation]) -> list[SeededConversation]:
+    return [c for c in made if not c.consent_improve]
+
+
 def concrete(path: str, made: list[SeededConversation], message_id: int) -> str:
-    return path.replace("{pseudonym}", made[0].pseudonym).replace(
+    return path.replace("{pseudonym}", consenting(made)[0].pseudonym).replace(
         "{message_id:\\d+}", str(message_id)
     )
 
@@ -186,7 +201,7 @@ async def test_transcript_shows_both_phases_with_nlu_and_is_audited(
     web: Seeded, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     client, made, _id = web
-    escalated = next(c for c in made if c.case is not None)
+    escalated = next(c for c in consenting(made) if c.case is not None)
     await login(client, "rita")
     page = await (await client.get(f"/conversations/{escalated.pseudonym}")).text()
     assert "Bot phase" in page and f"Human phase · case C-{escalated.case['id']:05d}" in page
@@ -209,10 +224,11 @@ async def test_transcript_shows_both_phases_with_nlu_and_is_audited(
 async def test_audit_log_page_lists_who_opened_what(web: Seeded) -> None:
     client, made, _id = web
     await login(client, "rita")
-    await client.get(f"/conversations/{made[3].pseudonym}")
+    opened = consenting(made)[3]
+    await client.get(f"/conversations/{opened.pseudonym}")
     await login(client, "sam")
     page = await (await client.get("/audit")).text()
-    assert "open_conversation" in page and made[3].pseudonym in page and "rita" in page
+    assert "open_conversation" in page and opened.pseudonym in page and "rita" in page
 
 
 async def test_statistics_page_draws_svg_and_csv_matches_the_data(web: Seeded) -> None:
@@ -244,3 +260,142 @@ async def test_retention_in_force_is_shown(web: Seeded) -> None:
     assert '<strong id="retention-days">90 days</strong>' in page
     await login(client, "rita")
     assert "messages are kept 90 days" in await (await client.get("/inbox")).text()
+
+
+# --- consent (issue 13): without the patient's yes, their texts are not for improving the bot
+
+
+def shown(text: str, page: str) -> bool:
+    return str(escape(text)) in page  # as Jinja escapes it
+
+
+def patient_texts(conversation: SeededConversation) -> list[str]:
+    return [m.text for m in conversation.messages if m.direction == "in" and m.text]
+
+
+async def audit_rows(sessions: async_sessionmaker[AsyncSession]) -> list[tuple[str, str, str]]:
+    async with sessions() as session:
+        found = await session.execute(
+            select(ReviewAudit.user_name, ReviewAudit.action, ReviewAudit.target).order_by(
+                ReviewAudit.id
+            )
+        )
+        return [tuple(row) for row in found]  # type: ignore[misc]
+
+
+async def test_a_reviewer_cannot_read_the_transcript_of_a_patient_who_did_not_consent(
+    web: Seeded, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    client, made, _id = web
+    refused = next(c for c in refusing(made) if c.case is not None)  # texts of both phases
+    await login(client, "rita")
+    # the list still shows the conversation (pseudonym, counts)...
+    listing = await (await client.get("/conversations")).text()
+    assert refused.pseudonym in listing
+    # ...but not its text: 403 and a page that says why
+    response = await client.get(f"/conversations/{refused.pseudonym}")
+    page = await response.text()
+    assert response.status == 403
+    assert "did not consent" in page
+    texts = [m.text for m in refused.messages if m.text]
+    assert texts and not [t for t in texts if shown(t, page)]
+    assert "timeline" not in page
+    # nothing was opened, so nothing recorded as opened
+    assert not [r for r in await audit_rows(sessions) if r[2] == refused.pseudonym]
+
+
+async def test_a_supervisor_reads_it_and_the_opening_is_audited_as_without_consent(
+    web: Seeded, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    client, made, _id = web
+    refused = refusing(made)[0]
+    agreed = consenting(made)[0]
+    await login(client, "sam")
+    response = await client.get(f"/conversations/{refused.pseudonym}")
+    page = await response.text()
+    assert response.status == 200
+    assert all(shown(t, page) for t in patient_texts(refused))
+    assert "did not consent" in page
+    await client.get(f"/conversations/{agreed.pseudonym}")
+    rows = [r for r in await audit_rows(sessions) if r[1] != "login"]
+    assert rows == [
+        ("sam", "open_conversation_no_consent", refused.pseudonym),
+        ("sam", "open_conversation", agreed.pseudonym),
+    ]
+
+
+async def test_the_inbox_lists_only_consenting_patients_and_each_view_is_audited(
+    web: Seeded, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    client, made, _id = web
+    low = max(review_config().threshold, review_config().low_confidence)
+
+    def to_review(c: SeededConversation) -> list[str]:
+        return [
+            m.text
+            for m in c.messages
+            if m.direction == "in"
+            and m.kind == "text"
+            and m.text
+            and (m.intent == "nlu_fallback" or (m.confidence is not None and m.confidence < low))
+        ]
+
+    assert [t for c in refusing(made) for t in to_review(c)]  # there is something to hide
+    wanted = sorted(t for c in consenting(made) for t in to_review(c))
+    assert 0 < len(wanted) < review_config().page_size
+    for name in ("rita", "sam"):
+        await login(client, name)
+        page = await (await client.get("/inbox")).text()
+        texts = [html.unescape(t) for t in re.findall(r'<td class="text">(.*?)</td>', page, re.S)]
+        assert sorted(texts) == wanted, name
+        linked = set(re.findall(r'href="/conversations/(P-[^"]+)"', page))
+        assert linked and linked <= {c.pseudonym for c in consenting(made)}, name
+    # the annotated view too: a fallback text of each kind of patient, annotated
+    async with sessions() as session, session.begin():
+        annotated = {}
+        for consent in (True, False):
+            annotated[consent] = await session.scalar(
+                select(func.min(Message.id))
+                .join(Patient, Patient.id == Message.patient_id)
+                .where(Message.intent == "nlu_fallback", Patient.consent_improve.is_(consent))
+            )
+            assert annotated[consent] is not None
+            session.add(
+                NLUAnnotation(message_id=annotated[consent], verdict="discard", reviewer="sam")
+            )
+    done = await (await client.get("/inbox?view=done")).text()
+    assert f'id="m{annotated[True]}"' in done and f'id="m{annotated[False]}"' not in done
+    # one audit row per view of the inbox, naming the view, never a patient text
+    opened = [r for r in await audit_rows(sessions) if r[1] == "open_inbox"]
+    assert opened == [
+        ("rita", "open_inbox", "to-review"),
+        ("sam", "open_inbox", "to-review"),
+        ("sam", "open_inbox", "annotated"),
+    ]
+    every_text = {m.text for c in made for m in c.messages if m.text}
+    assert not [r for r in opened if any(t in r[2] for t in every_text)]
+
+
+async def test_a_reviewer_cannot_annotate_a_message_of_a_patient_who_did_not_consent(
+    web: Seeded, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    client, _made, _id = web
+    async with sessions() as session:
+        hidden = await session.scalar(
+            select(func.min(Message.id))
+            .join(Patient, Patient.id == Message.patient_id)
+            .where(
+                Message.direction == "in",
+                Message.kind == "text",
+                Patient.consent_improve.is_(False),
+            )
+        )
+    assert hidden is not None
+    await login(client, "rita")
+    token = await session_token(client)
+    response = await client.post(
+        f"/inbox/{hidden}", data={"csrf": token, "verdict": "discard"}, allow_redirects=False
+    )
+    assert response.status == 303 and "error=" in response.headers["Location"]
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(NLUAnnotation)) == 0
