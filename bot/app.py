@@ -20,8 +20,7 @@ from nlu.client import NLUClient
 from nlu.rasa import fallback_threshold, intents_from_domain
 from responses import load_catalogue
 from storage.db import create_engine, migrate, session_factory
-from storage.repositories import MessageRepository
-from storage.stats import fold_daily_counts
+from storage.retention import RetentionDone, apply_retention
 
 T = TypeVar("T")
 
@@ -53,6 +52,12 @@ class Helpline:
     settings: Settings
 
 
+async def retention(sessions: async_sessionmaker[AsyncSession], days: int) -> RetentionDone:
+    """Apply the retention period (storage.retention) in one transaction."""
+    async with sessions() as session, session.begin():
+        return await apply_retention(session, days, fallback_threshold())
+
+
 @asynccontextmanager
 async def open_helpline(settings: Settings, *, console: bool = False) -> AsyncIterator[Helpline]:
     """Migrate the database, apply the retention period, and wire the engine. Cases are opened
@@ -63,9 +68,7 @@ async def open_helpline(settings: Settings, *, console: bool = False) -> AsyncIt
     try:
         await migrate(db)
         sessions = session_factory(db)
-        async with sessions() as session, session.begin():
-            await fold_daily_counts(session, settings.retention_days, fallback_threshold())
-            await MessageRepository(session).purge_older_than(settings.retention_days)
+        await retention(sessions, settings.retention_days)
         catalogue = load_catalogue(intents_from_domain())
         escalations = Escalations(
             catalogue,

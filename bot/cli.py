@@ -13,12 +13,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.app import open_helpline, run
+from bot.app import open_helpline, retention, run
 from bot.console import chat
 from bot.settings import get_settings
 from nlu import rasa
 from nlu.client import NLUClient, NLUUnavailable
 from review.cli import add_review_parser
+from storage.db import create_engine, migrate, session_factory
 
 
 def _rasa_port() -> tuple[str, int]:
@@ -98,9 +99,17 @@ def cmd_nlu_parse(args: argparse.Namespace) -> int:
 
 async def _purge() -> int:
     settings = get_settings()
-    async with open_helpline(settings):  # opening applies the retention period
-        pass
-    print(f"messages older than {settings.retention_days} days deleted")
+    db = create_engine(settings.database_url)
+    try:
+        await migrate(db)
+        done = await retention(session_factory(db), settings.retention_days)
+    finally:
+        await db.dispose()
+    print(
+        f"past {settings.retention_days} days: {done.messages} messages deleted, "
+        f"{done.topics} closed cases' topics queued for deletion (the running bot deletes them), "
+        f"{done.notes} cases' notes emptied, {done.patients} patients' chat ids forgotten"
+    )
     return 0
 
 

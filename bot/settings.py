@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///var/helpline.db"
     # the privacy notice promises this: messages older than this many days are deleted
     retention_days: int = 90
+    # how often the serving process applies it (messages, closed cases' topics, old chat ids)
+    retention_check_minutes: float = 60.0
     # per patient: more than this many messages within the window gets one "slow down"
     throttle_messages: int = 6
     throttle_seconds: float = 10.0

@@ -165,10 +165,12 @@ class OutboxRepository:
         self.session.add(AgentOutbox(case_id=case.id, kind=kind, payload=payload))
         self.session.info[self.WRITTEN] = True
 
-    async def add_erasure(self, case: Case) -> None:
+    async def add_erasure(self, case: Case, *, retention: bool = False) -> None:
         """Delete the case's topic. Kept apart from the case (which is about to be erased with
-        its patient, and its rows with it): only the topic and the case number remain."""
-        payload = {"topic_id": case.topic_id, "number": case.number}
+        its patient, and its rows with it): only the topic and the case number remain.
+        `retention`: the case was closed longer ago than the retention period; deleted quietly
+        (one notice per old case would eat the group's 20 messages a minute)."""
+        payload = {"topic_id": case.topic_id, "number": case.number, "quiet": retention}
         self.session.add(AgentOutbox(case_id=None, kind="erase_topic", payload=payload))
         self.session.info[self.WRITTEN] = True
 

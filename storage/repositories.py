@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, delete, event, select, update
@@ -200,9 +200,9 @@ class MessageRepository:
             }
         )
 
-    async def purge_older_than(self, days: int) -> int:
+    async def purge_older_than(self, days: int, now: datetime | None = None) -> int:
         """Delete messages older than the retention period; returns how many went."""
-        cutoff = utcnow() - timedelta(days=days)
+        cutoff = (now or utcnow()) - timedelta(days=days)
         result = await self.session.execute(delete(Message).where(Message.created_at < cutoff))
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 

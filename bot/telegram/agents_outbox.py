@@ -320,6 +320,8 @@ class AgentsOutbox:
         except TelegramBadRequest as error:
             if not any(gone in error.message for gone in TOPIC_GONE):
                 raise  # retried, then said in the topic (see _refused)
+        if job.payload.get("quiet"):  # the retention period: nobody asked, nobody is told
+            return
         async with self._paced():
             await bot.send_message(
                 chat,

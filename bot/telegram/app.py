@@ -15,7 +15,8 @@ from aiogram.types import BotCommand, ErrorEvent
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
-from bot.app import Helpline, freeze_startup_objects
+from bot.app import Helpline, freeze_startup_objects, retention
+from bot.schedule import Every
 from bot.settings import Settings
 from bot.telegram import agents, buttons, other_chats, patients
 from bot.telegram.agents_outbox import AgentsOutbox
@@ -95,6 +96,15 @@ def build_dispatcher(helpline: Helpline) -> Dispatcher:
     dp.startup.register(set_commands)
     dp.startup.register(outbox.start)
     dp.shutdown.register(outbox.stop)
+
+    async def apply_retention() -> None:
+        done = await retention(helpline.sessions, settings.retention_days)
+        if done.for_agents:
+            outbox.wake()  # closed cases' topics to delete
+
+    retention_job = Every(settings.retention_check_minutes * 60, apply_retention, "retention")
+    dp.startup.register(retention_job.start)
+    dp.shutdown.register(retention_job.stop)
     return dp
 
 

@@ -1,0 +1,39 @@
+"""A job the serving process runs on a schedule (the retention period), outliving its errors."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+log = logging.getLogger(__name__)
+
+
+class Every:
+    """Runs `job` every `seconds`, from start() to stop(); a failing run is logged (its error
+    type only: no personal data) and the next one comes as planned."""
+
+    def __init__(self, seconds: float, job: Callable[[], Awaitable[object]], name: str) -> None:
+        self.seconds = seconds
+        self.job = job
+        self.name = name
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._forever())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.seconds)  # a schedule, not a wait for a result
+            try:
+                await self.job()
+            except Exception as error:
+                log.error("%s failed: %s", self.name, type(error).__name__)

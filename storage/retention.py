@@ -1,0 +1,83 @@
+"""The retention period, applied everywhere we keep something: the database and Telegram.
+
+Past `RETENTION_DAYS`:
+- messages are folded into anonymous daily counts, then deleted (storage.stats);
+- a closed case's forum topic (its card, the copies of the patient's messages, the notes) is
+  deleted from the agents' group through the outbox, and the case's notes are emptied;
+- a patient who has not written since forgets their Telegram chat id: the pseudonymous row stays
+  for the statistics, nothing can reach or recognise them any more. If they write again, they
+  start afresh, as a new pseudonym.
+
+Run at start-up, by `helpline purge`, and every hour by the serving process.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.cases import OutboxRepository
+from storage.models import CASE_IS_OPEN, Case, Patient, utcnow
+from storage.repositories import MessageRepository
+from storage.stats import fold_daily_counts
+
+FORGOTTEN = "forgotten:"  # a chat id no channel can have
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionDone:
+    messages: int
+    topics: int
+    notes: int
+    patients: int
+
+    @property
+    def for_agents(self) -> bool:
+        return self.topics > 0
+
+
+async def apply_retention(
+    session: AsyncSession, days: int, threshold: float, now: datetime | None = None
+) -> RetentionDone:
+    """Everything past the retention period, in the caller's transaction."""
+    now = now or utcnow()
+    cutoff = now - timedelta(days=days)
+    messages = await fold_daily_counts(session, days, threshold, now)
+    messages += await MessageRepository(session).purge_older_than(days, now)
+
+    old_cases = list(
+        await session.scalars(
+            select(Case).where(
+                Case.status == "closed",
+                Case.closed_at < cutoff,
+                (Case.topic_id.is_not(None)) | (Case.notes != []),
+            )
+        )
+    )
+    topics = notes = 0
+    outbox = OutboxRepository(session)
+    for case in old_cases:
+        if case.topic_id is not None:
+            await outbox.add_erasure(case, retention=True)
+            case.topic_id = None
+            topics += 1
+        if case.notes:
+            case.notes = []
+            notes += 1
+
+    has_open_case = select(Case.id).where(Case.patient_id == Patient.id, CASE_IS_OPEN).exists()
+    forgotten = await session.execute(
+        update(Patient)
+        .where(
+            Patient.last_seen_at < cutoff,
+            Patient.chat_id.not_like(FORGOTTEN + "%"),
+            ~has_open_case,
+        )
+        .values(chat_id=FORGOTTEN + Patient.pseudonym, state={}, blocked_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    await session.flush()
+    return RetentionDone(messages, topics, notes, int(forgotten.rowcount or 0))  # type: ignore[attr-defined]
