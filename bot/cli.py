@@ -67,6 +67,23 @@ def cmd_nlu_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_nlu_crisis_eval(args: argparse.Namespace) -> int:
+    """The net and the model on the held-out crisis sets; starts an NLU server unless one
+    answers on RASA_URL."""
+    from nlu.crisis_eval import REPORT, evaluate, report
+
+    host, port = _rasa_port()
+    server = rasa.RasaServer(rasa.model_path(), host=host, port=port)
+    if server.is_ready():
+        results = asyncio.run(evaluate(server.url))
+    else:
+        with server:
+            results = asyncio.run(evaluate(server.url))
+    REPORT.write_text(report(results), encoding="utf-8")
+    print(f"report written to {REPORT.relative_to(rasa.ROOT)}")
+    return 0
+
+
 async def _parse(texts: Sequence[str] | None) -> int:
     settings = get_settings()
     async with NLUClient(settings.rasa_url, timeout=settings.nlu_timeout) as client:
@@ -189,6 +206,11 @@ def build_parser() -> argparse.ArgumentParser:
         "configs", nargs="*", help="pipeline configs (default: config.yml and Rasa's default)"
     )
     evaluate.set_defaults(func=cmd_nlu_evaluate)
+
+    crisis = nlu_commands.add_parser(
+        "crisis-eval", help="crisis detection on the held-out sets (reports/nlu/crisis.md)"
+    )
+    crisis.set_defaults(func=cmd_nlu_crisis_eval)
 
     parse = nlu_commands.add_parser("parse", help="classify TEXT, or read lines from stdin")
     parse.add_argument("text", nargs="*")

@@ -16,7 +16,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.escalation import NOT_RELAYED, SATISFACTION, Escalations
-from bot.safety import is_crisis
+from bot.safety import Risk, assess
 from nlu.client import FALLBACK_INTENT, NLUUnavailable, ParseResult
 from responses import Catalogue
 from storage.cases import OutboxRepository
@@ -41,7 +41,9 @@ LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
 
 # Button data: short, so it fits Telegram's 64-byte callback data, and checked on the way back.
 TOPIC, PERSON, LANGUAGE, DELETE, HANDOFF = "t:", "person", "lang:", "delete:", "handoff:"
-CONSENT = "consent:"
+CONSENT, CHECK_IN = "consent:", "check:"
+# the patient's answer to "are you thinking of harming yourself?"
+WORRYING = frozenset({"affirm", "crisis"})
 
 
 class Parser(Protocol):
@@ -87,6 +89,7 @@ class Turn:
     replies: list[Reply] = field(default_factory=list)
     escalations: list[Escalation] = field(default_factory=list)
     patient_deleted: bool = False
+    risk: Risk = Risk.NONE  # what the net and the model saw in the patient's message
     # something was queued for the agents' group (a case opened, a message to copy, a topic to
     # erase): the channel wakes its delivery, which otherwise waits for its next check
     for_agents: bool = False
@@ -130,32 +133,42 @@ class Engine:
             lock = self._locks[key] = asyncio.Lock()
         return lock
 
-    async def handle(self, incoming: Incoming) -> Turn:
-        async with self._lock(incoming):
-            return await self._handle(incoming)
-
-    async def _parse(self, incoming: Incoming, crisis: bool) -> ParseResult | None:
-        """Classify free text before the database transaction opens, so that no transaction
-        waits on the NLU server. None: nothing to parse, a crisis (the net decides), or the
-        NLU server is down (the conversation degrades)."""
+    async def _parse(self, incoming: Incoming, risk: Risk) -> ParseResult | None:
+        """Classify free text (and a caption, for its crisis score) before the database
+        transaction opens, so that no transaction waits on the NLU server. None: nothing to
+        parse, a clear crisis (the net decided), or the NLU server is down (it degrades)."""
         text = incoming.text
-        if (
-            incoming.attachment is not None
-            or incoming.button is not None
-            or not text.strip()
-            or _is_command(text)
-            or crisis
-        ):
+        if incoming.button is not None or not text.strip() or risk >= Risk.CLEAR:
+            return None
+        if incoming.attachment is None and _is_command(text):
             return None
         try:
             return await self.nlu.parse(text)
         except NLUUnavailable:
             return None
 
-    async def _handle(self, incoming: Incoming) -> Turn:
-        # the safety net reads every text and caption, once
-        crisis = is_crisis(incoming.text)
-        parsed = await self._parse(incoming, crisis)
+    async def assess(self, incoming: Incoming) -> tuple[Risk, ParseResult | None]:
+        """The keyword net and the model together: a model `crisis` counts like a keyword hit,
+        on every path (text, caption, edit, throttled message, message inside a case)."""
+        risk = assess(incoming.text) if incoming.button is None else Risk.NONE
+        parsed = await self._parse(incoming, risk)
+        if parsed is not None:
+            risk = assess(incoming.text, parsed.score("crisis"))
+        return risk, parsed
+
+    async def handle(
+        self, incoming: Incoming, *, throttled: bool = False, warn: bool = False
+    ) -> Turn:
+        """One turn. `throttled`: the patient is flooding; the message is stored (and relayed to
+        a case) without an answer, and `warn` sends one "slow down". A crisis, clear or possible,
+        is answered whatever the flood."""
+        async with self._lock(incoming):
+            risk, parsed = await self.assess(incoming)
+            if throttled and risk is Risk.NONE:
+                return await self._record(incoming, notice="slow_down" if warn else None)
+            return await self._handle(incoming, risk, parsed)
+
+    async def _handle(self, incoming: Incoming, risk: Risk, parsed: ParseResult | None) -> Turn:
         async with self.sessions() as session, session.begin():
             patients = PatientRepository(session)
             patient, created, case = await patients.arrive(
@@ -164,7 +177,7 @@ class Engine:
             if self.escalations is None:
                 case = None
             conversation = _Conversation(
-                self, patient, patients, MessageRepository(session), case, crisis
+                self, patient, patients, MessageRepository(session), case, risk
             )
             if created:
                 conversation.welcome()
@@ -195,10 +208,10 @@ class Engine:
             conversation.turn.for_agents = OutboxRepository.written(session)
             return conversation.turn
 
-    async def record(self, incoming: Incoming, notice: str | None = None) -> Turn:
+    async def _record(self, incoming: Incoming, notice: str | None = None) -> Turn:
         """Store what the patient sent without answering it (a flood being throttled);
         `notice` names a phrase to send instead, once."""
-        async with self._lock(incoming), self.sessions() as session, session.begin():
+        async with self.sessions() as session, session.begin():
             patient, _, case = await PatientRepository(session).arrive(
                 incoming.channel, incoming.chat_id, incoming.client_language
             )
@@ -210,7 +223,9 @@ class Engine:
             MessageRepository(session).add(patient, "in", text, kind=kind, case_id=case_id)
             if self.escalations is not None and case is not None and incoming.button is None:
                 # a person is reading: a flood reaches them whole, paced by the outbox
-                await self.escalations.relay(session, case, incoming.message_id, kind)
+                await self.escalations.relay(
+                    session, case, incoming.message_id, kind, incoming.text
+                )
             turn = Turn(language=choose_language(patient))
             if notice is not None:
                 text = self.catalogue.phrase(notice, turn.language)
@@ -244,16 +259,16 @@ class _Conversation:
         patients: PatientRepository,
         messages: MessageRepository,
         case: Case | None,
-        crisis: bool,
+        risk: Risk,
     ) -> None:
         self.engine = engine
         self.catalogue = engine.catalogue
         self.patient = patient
         self.patients = patients
-        self.crisis_words = crisis  # the safety net matched the text or caption
+        self.risk = risk  # the net and the model, on the text or caption
         self.messages = messages
         self.case = case  # the patient's open case: a person answers, the bot stays quiet
-        self.turn = Turn(language=choose_language(patient))
+        self.turn = Turn(language=choose_language(patient), risk=risk)
         self._answered: list[str | None] = []
 
     @property
@@ -312,11 +327,50 @@ class _Conversation:
         self._set_state(pending=None, fallback_rounds=0, offered=None)
 
     def crisis(self) -> None:
+        if self.risk is Risk.IMMINENT:  # an act taken or under way: 15 / 112 first, on their own
+            self.say(self.catalogue.phrase("crisis_imminent", self.language), intent="crisis")
         if self.engine.team:
             self.answer("crisis")
         else:  # the same numbers, without promising a person who is not there
             self.say(self.catalogue.phrase("crisis_no_team", self.language), intent="crisis")
         self.escalate("crisis", "urgent")
+
+    def check_in(self, then: str | None) -> None:
+        """A possible crisis: ask directly, 3114 in the same message. `then`: the topic to
+        answer if the patient says no."""
+        self._set_state(pending="check_in", then=then)
+        yes_no = (
+            Button(self.catalogue.phrase("check_in_yes", self.language), CHECK_IN + "yes"),
+            Button(self.catalogue.phrase("check_in_no", self.language), CHECK_IN + "no"),
+        )
+        self.say(self.catalogue.phrase("check_in", self.language), yes_no)
+
+    def on_check_in_answer(self, yes: bool) -> None:
+        then = self.state.get("then")
+        self._set_state(pending=None, then=None)
+        if yes:
+            self.risk = max(self.risk, Risk.CLEAR)
+            self.turn.risk = self.risk
+            self.crisis()
+            return
+        self.say(self.catalogue.phrase("check_in_no_done", self.language))
+        if self.case is not None:  # a person is reading: the bot adds nothing
+            return
+        if then in self.catalogue.intents and then != "crisis":
+            self.on_intent(then)
+        else:
+            self.menu()
+
+    def worrying(self, result: ParseResult | None) -> bool | None:
+        """While a check-in waits: True for a yes or a worrying reply, False for a no, None for
+        something else (the conversation goes on)."""
+        if self.risk >= Risk.POSSIBLE:
+            return True
+        if result is None or result.fell_back:
+            return None
+        if result.intent in WORRYING:
+            return True
+        return False if result.intent == "deny" else None
 
     def hand_over(self, reason: str) -> None:
         """The patient asked for a person; after a scam or an identity theft the case is
@@ -338,11 +392,11 @@ class _Conversation:
 
     async def on_case_message(self, incoming: Incoming, result: ParseResult | None) -> None:
         """During a case the patient talks to a person: the message is copied to the agents,
-        and the bot answers only a crisis, with the emergency numbers."""
+        and the bot answers only a crisis (the emergency numbers) or asks about a possible one."""
         assert self.case is not None and self.engine.escalations is not None
         text = "" if incoming.attachment else incoming.text  # a caption is not stored
         kind = incoming.attachment or "text"
-        crisis = self.crisis_words
+        crisis = self.risk >= Risk.CLEAR
         intent = "crisis" if crisis else (result.intent if result else None)
         self.messages.add(
             self.patient,
@@ -354,12 +408,17 @@ class _Conversation:
             case_id=self.case.id,
         )
         await self.engine.escalations.relay(
-            self.messages.session, self.case, incoming.message_id, kind
+            self.messages.session, self.case, incoming.message_id, kind, incoming.text
         )
         if kind in NOT_RELAYED:
             self.say(self.catalogue.phrase("case_not_relayed", self.language))
-        if crisis:
+        answer = self.worrying(result) if self.state.get("pending") == "check_in" else None
+        if answer is not None:
+            self.on_check_in_answer(answer or crisis)
+        elif crisis:
             self.crisis()
+        elif self.risk is Risk.POSSIBLE:
+            self.check_in(None)
 
     # --- what the patient sent --------------------------------------------------------------
 
@@ -368,27 +427,42 @@ class _Conversation:
             self.messages.add(self.patient, "in", text)
             self.menu("empty")
             return
-        if self.crisis_words:  # the safety net answers before, and whatever, the model
+        if self.risk >= Risk.CLEAR:  # the net or the model: answered before anything else
             self.messages.add(self.patient, "in", text, intent="crisis")
             self.crisis()
             return
-        if result is None:  # the NLU server is down or failed
+        if result is None:
             self.messages.add(self.patient, "in", text)
+        else:
+            self.messages.add(
+                self.patient, "in", text, intent=result.intent, confidence=result.confidence
+            )
+        pending = self.state.get("pending")
+        if pending == "check_in":
+            answer = self.worrying(result)
+            if answer is not None:
+                self.on_check_in_answer(answer)
+                return
+            self._set_state(pending=None, then=None)
+        if self.risk is Risk.POSSIBLE:
+            confident = result is not None and not self._unsure(result)
+            self.check_in(result.intent if confident and result is not None else None)
+            return
+        if result is None:  # the NLU server is down or failed
             self.say(
                 self.catalogue.phrase("nlu_down", self.language),
                 (*self.menu_buttons()[:-1], self.person_button()),
             )
             return
-        self.messages.add(
-            self.patient, "in", text, intent=result.intent, confidence=result.confidence
-        )
-        pending = self.state.get("pending")
         if pending == "handoff" and result.intent in {"affirm", "deny"}:
             await self.on_handoff_answer(result.intent == "affirm")
-        elif result.fell_back or result.confidence < self.engine.threshold:
+        elif self._unsure(result):
             self.fall_back(result)
         else:
             self.on_intent(result.intent)
+
+    def _unsure(self, result: ParseResult) -> bool:
+        return result.fell_back or result.confidence < self.engine.threshold
 
     def on_intent(self, intent: str) -> None:
         if intent != "human_handoff":  # asking for a person in words keeps the offer's context
@@ -464,11 +538,14 @@ class _Conversation:
             self.menu()
 
     async def on_attachment(self, kind: str) -> None:
-        if self.crisis_words:  # the safety net reads captions too
+        if self.risk >= Risk.CLEAR:  # the net and the model read captions too
             self.messages.add(self.patient, "in", "", kind=kind[:16], intent="crisis")
             self.crisis()
             return
         self.messages.add(self.patient, "in", "", kind=kind[:16])
+        if self.risk is Risk.POSSIBLE:
+            self.check_in(None)
+            return
         if kind in {"photo", "document"}:
             self._set_state(offered=kind)
             self.say(
@@ -509,5 +586,8 @@ class _Conversation:
             self.say(self.catalogue.phrase("delete_cancelled", self.language))
         elif data.startswith(HANDOFF) and value in {"yes", "no"}:
             await self.on_handoff_answer(value == "yes")
+        elif data.startswith(CHECK_IN) and value in {"yes", "no"}:
+            # answered even when stale: a "yes" always gets the emergency answer
+            self.on_check_in_answer(value == "yes")
         else:  # stale or forged
             self.menu("stale_button")

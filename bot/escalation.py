@@ -8,6 +8,7 @@ messages: never a name, a phone number or a chat id.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,7 @@ from bot.hours import OpeningHours
 from responses import Catalogue
 from storage.cases import CaseRepository, OutboxRepository
 from storage.models import Case, Message, Patient, utcnow
+from storage.redaction import redact
 from storage.repositories import MessageRepository, PatientRepository
 
 CARD_MESSAGES = 8  # the last messages shown on a case card
@@ -96,13 +98,24 @@ class Escalations:
         return texts
 
     async def relay(
-        self, session: AsyncSession, case: Case, message_id: int | None, kind: str
+        self,
+        session: AsyncSession,
+        case: Case,
+        message_id: int | None,
+        kind: str,
+        text: str = "",
     ) -> None:
-        """A patient's message during a case goes to the case's topic, as a copy; never a
-        contact or a place (a phone number or an address says who someone is)."""
+        """A patient's message during a case goes to the case's topic. Text goes as the bot's
+        own message, redacted like the database keeps it (the agents' group is not end-to-end
+        encrypted and outlives our retention); a photo or document is copied, since agents need
+        to see a scam SMS screenshot, with its caption redacted; never a contact or a place (a
+        phone number or an address says who someone is)."""
         outbox = OutboxRepository(session)
-        if message_id is not None and kind not in NOT_RELAYED:
-            await outbox.add(case, "copy", message_id=message_id)
+        if kind == "text":
+            for part in relayed_text(text):
+                await outbox.add(case, "text", text=part)
+        elif message_id is not None and kind not in NOT_RELAYED:
+            await outbox.add(case, "copy", message_id=message_id, caption=redact(text))
         else:  # not copied (a contact, a place; or a channel without copies): say one came
             await outbox.add(
                 case, "text", text=f"(le patient a envoyé un élément non transmis : {kind})"
@@ -121,8 +134,10 @@ class Escalations:
         if self.hours.is_open(now):
             key = "case_opened" if new else "case_waiting"
             return self.catalogue.phrase(key, language, number=case.number, position=str(position))
+        # a person at risk is told the truth: nobody reads now, 3114 answers now
+        key = "crisis_out_of_hours" if "crisis" in case.risk_flags else "case_out_of_hours"
         return self.catalogue.phrase(
-            "case_out_of_hours",
+            key,
             language,
             number=case.number,
             opening=self.hours.describe_opening(now, language),
@@ -337,6 +352,31 @@ class Escalations:
                 )
                 case.reminded_at = now
             return len(cases)
+
+
+MASKED = {
+    "NIR": "n° de sécurité sociale",
+    "PHONE": "téléphone",
+    "EMAIL": "e-mail",
+    "IBAN": "IBAN",
+    "CARD": "carte bancaire",
+    "NUMBER": "numéro",
+}
+RELAY_PART = 3500  # characters per message (Telegram takes 4,096)
+
+
+def relayed_text(text: str) -> list[str]:
+    """What the agents read of a patient's text: redacted, marked as the patient's, with a line
+    naming what was masked; split to fit Telegram's message size."""
+    redacted = redact(text)
+    masked = _distinct(
+        label for key, label in MASKED.items() if re.search(rf"<{key}(?:_\w+)?>", redacted)
+    )
+    parts = [redacted[i : i + RELAY_PART] for i in range(0, len(redacted), RELAY_PART)] or [""]
+    parts[0] = "💬 " + parts[0]
+    if masked:
+        parts[-1] += f"\n(masqué par le bot : {', '.join(masked)})"
+    return parts
 
 
 def _distinct(items: object) -> list[str]:

@@ -1,5 +1,11 @@
 """Crisis safety net: words that always get the emergency answer, whatever the model says.
 
+Two tiers, as crisis lines work (`Risk`):
+- CLEAR (and IMMINENT: an act taken or in progress, a plan for now) gets the emergency answer and
+  an urgent case at once;
+- POSSIBLE (risk words in an ambiguous sentence, or a middling crisis score from the model) gets a
+  direct, kind question (« Est-ce que vous pensez à vous faire du mal ... ? ») with 3114 shown.
+
 It errs on the side of caution: a false alarm costs a kind message and an agent's look; a missed
 crisis can cost a life. Matching ignores case, accents, punctuation and repeated spaces.
 """
@@ -8,6 +14,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from enum import IntEnum
+
+
+class Risk(IntEnum):
+    NONE = 0
+    POSSIBLE = 1  # ask directly
+    CLEAR = 2  # emergency answer and an urgent case
+    IMMINENT = 3  # the same, with 15 / 112 first and on their own
+
 
 # Written accent-free and lower-case, as `normalize` leaves the patient's text; apostrophes become
 # spaces ("j'ai" -> "j ai"). Third persons count too: a relative at risk is a crisis as well.
@@ -83,7 +98,80 @@ ENGLISH = [
     r"throw(?:ing)? (?:my|him|her)self",
     r"(?:gun|knife|blade)\b.{0,40}\b(?:myself|on me)|using it on (?:my|him|her)self",
 ]
-CRISIS = re.compile("|".join(f"(?:{p})" for p in FRENCH + ENGLISH))
+# An act taken or in progress, or a plan for the coming hours: 15 / 112 first.
+IMMINENT = [
+    r"(?:avale|pris)\w* (?:\d+|toute?s? (?:la |ma |mes |les |sa |ses )?|trop de|plein de|"
+    r"(?:une|la|ma) (?:boite|plaquette) (?:entiere )?(?:de |d )?)(?:\w+ ){0,2}(?:boite|plaquette|"
+    r"cachets|medicaments|comprimes|somniferes|anxiolytiques|pilules|doliprane|medocs)\b",
+    r"(?:ca |je )?saigne\w*\b.{0,40}\b(?:arrete|couper?|veines?|profond)|ouvert les veines",
+    r"(?:c est|ce sera|je le fais|je vais le faire) (?:pour )?ce soir\b",
+    r"\b(?:took|swallowed|taken) (?:\d+|all|the whole|a (?:bunch|handful|bottle) of|too many) "
+    r"(?:\w+ ){0,2}(?:pills|tablets|meds|tylenol|paracetamol|bottle)\b",
+    r"(?:won t|wont|can t|cant) stop (?:the )?bleeding",
+    r"tonight s the night|doing it (?:tonight|now|after this)",
+]
+# Ambiguous on their own: a direct question, not yet the emergency answer. Warning signs as crisis
+# lines list them (a burden, no way out, no strength left, saying goodbye, a past attempt).
+POSSIBLE = [
+    # "plus d'issue", but not "plus d'issue à cette procédure"
+    r"(?:plus|pas) d issue\b(?! (?:a|au|pour) (?:ce|cet|cette|ces|la|le|les|l|mon|ma|mes))",
+    r"aucune issue|\bun (?:poids|fardeau)\b|\bde trop (?:dans ce monde|sur (?:cette )?terre|ici)",
+    # "je n'en peux plus", but not "je n'en peux plus de ce labo / d'attendre"
+    r"(?:n en |j en )?peux plus\b(?! (?:de|d|avec) (?!vivre|exister|cette vie|ma vie))",
+    r"\bau bout du rouleau\b(?! (?:niveau|avec|pour))|\bje (?:ne )?tiens plus\b",
+    r"\ba quoi bon\b(?! (?:garder|appeler|faire|porter|remplir|les|leur|attendre))",
+    r"plus (?:de )?raison d etre|ma vie est (?:finie|terminee|foutue)|plus la force\b",
+    r"\bmorte? (?:a l|de l) interieur|\bm en fous de ce qui m arrive|qu il m arrive n importe quoi",
+    r"\bc est un (?:au revoir|adieu)\b|\bje vous aime tous\b.{0,30}\b(?:au revoir|adieu)",
+    r"\b(?:deja|j ai) (?:essaye|tente) (?:de|d en)\b|\btentative de suicide|\bma tentative\b",
+    r"(?:can t|cannot|cant) (?:go on|take (?:it|this) anymore|do this anymore)|no way out",
+    r"(?:a )?burden\b|tired of (?:everything|existing)|(?:want|wish) (?:to|i could) disappear",
+    r"how (?:much )?longer i can (?:hold on|keep going|take (?:it|this))",
+    r"\b(?:attempted|tried) (?:before|last year|once|already|it)\b|\bthe urge is back\b",
+    r"\bthis is goodbye\b|\bi love you all\b.{0,30}\bgoodbye",
+]
+# Figures of speech and other meanings of the same words, taken out of the text before the net
+# reads it (only the words of the idiom go: "ça me tue, je veux mourir" still matches).
+NOT_ABOUT_ME = [
+    # "ça me tue", "ce labo va me tuer", "cette attente me tue à petit feu"
+    r"\b(?:ca|cela|tu|vous|il|elle|ils|elles|on|(?:ce|cet|cette|ces|le|la|les|l|leur|leurs) \w+)"
+    r" (?:va |vont |vais |veut |veulent )?(?:me|m) (?:tue|tuent|tuer|tuera)\b",
+    r"\b(?:me|m|se|s) (?:suis |est )?tuee?s? a (?:la tache|vous|te|le|leur|lui|force)\b",
+    r"\b(?:morte?s?|mourir|mourrir|meurs|meurt|creve|crever) de (?:rire|honte|peur|fatigue|froid|"
+    r"faim|chaud|ennui|trouille|soif|envie)\b",
+    r"\b(?:a|de) (?:mourir|crever)\b(?! (?:de|d))|\bcru (?:mourir|crever)\b",
+    r"\bplutot (?:mourir|crever) que\b",
+    r"\ba se (?:flinguer|tirer une balle|pendre|jeter par la fenetre)\b",
+    r"\b(?:me|m|se|s) (?:suis |est )?coupee?s? (?:le|la|les|un|une|au) "
+    r"(?:doigt|main|pouce|cheveux|genou)",
+    r"\bprevention (?:du |de |contre le )?suicide\b|\bsuicide prevention\b",
+    r"\b(?:s est|s etait|se sont) (?:suicidee?s?|donne la mort)\b",
+    r"\b(?:disparaitre|m effacer|me supprimer|me retirer|me faire retirer) (?:de |d |des |du )"
+    r"(?:internet|google|la toile|la base|leur base|leurs? fichiers?|leurs? listes?|la liste|"
+    r"leurs? bases?|ces bases|tous les fichiers|tous leurs fichiers|partout sur internet)\b",
+    r"\ben finir (?:une bonne fois pour toutes |une fois pour toutes )?avec "
+    r"(?:ce|cet|cette|ces|le|la|les|l|leur|leurs|mon|ma|mes) (?:labo\w*|laboratoire\w*|"
+    r"procedure\w*|dossier\w*|formulaire\w*|demarche\w*|paperasse|abonnement\w*|compte\w*|"
+    r"contrat\w*|plainte\w*)",
+    # English
+    r"\b(?:this|that|it|they|you|he|she|the \w+|these \w+) (?:is |are |s |re )?"
+    r"(?:killing|gonna kill|going to kill|will kill|would kill) me\b",
+    r"\bkill(?:ed|ing)? (?:the|an?|that) (?:app|process|task|program|engine)\b",
+    r"\bkill(?:ing)? time\b",
+    r"\bdying (?:to|for) \w+|\brather die than\b|\bdied laughing\b",
+    r"\bend (?:it|things) with (?:this|that|the|them|those|these|my|their)\b",
+    r"\b(?:he|she|uncle|father|mother|brother|sister|dad|mom|mum|son|daughter|husband|wife|"
+    r"friend|cousin|aunt|grandfather|grandmother) (?:killed|hanged|shot) (?:him|her)self\b",
+    r"\boverdose of (?!pills|meds|tablets|medication)\w+",
+    r"\b(?:i m|im|i am) not suicidal\b",
+]
+NOT_ABOUT_ME_RE = re.compile("|".join(f"(?:{p})" for p in NOT_ABOUT_ME))
+CRISIS = re.compile("|".join(f"(?:{p})" for p in FRENCH + ENGLISH + IMMINENT))
+IMMINENT_NET = re.compile("|".join(f"(?:{p})" for p in IMMINENT))
+POSSIBLE_NET = re.compile("|".join(f"(?:{p})" for p in POSSIBLE))
+# The model's crisis score: at or above CLEAR_SCORE it is a crisis; from POSSIBLE_SCORE, a question.
+CLEAR_SCORE = 0.7
+POSSIBLE_SCORE = 0.2
 
 
 def normalize(text: str) -> str:
@@ -92,5 +180,44 @@ def normalize(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", text).split())
 
 
+def _net(text: str) -> tuple[Risk, bool]:
+    """The keyword net's risk, and whether a figure of speech was taken out of the text."""
+    normalized = normalize(text)
+    folded = NOT_ABOUT_ME_RE.sub(" ", normalized)
+    idiom = folded != normalized
+    if not folded.strip():
+        return Risk.NONE, idiom
+    if IMMINENT_NET.search(folded):
+        return Risk.IMMINENT, idiom
+    if CRISIS.search(folded):
+        return Risk.CLEAR, idiom
+    if POSSIBLE_NET.search(folded):
+        return Risk.POSSIBLE, idiom
+    return Risk.NONE, idiom
+
+
+def assess(text: str, score: float | None = None) -> Risk:
+    """The risk in a text: the keyword net's, and with `score` (the model's crisis confidence)
+    the higher of the two. A middling score on a text whose only risk words were a figure of
+    speech (« ça me tue », "I'm dying here") is that figure of speech, not a question to ask."""
+    net, idiom = _net(text)
+    if score is None:
+        return net
+    model = risk_of_score(score)
+    if model is Risk.POSSIBLE and idiom and net is Risk.NONE:
+        model = Risk.NONE
+    return max(net, model)
+
+
+def risk_of_score(score: float) -> Risk:
+    """What the model's crisis score alone says."""
+    if score >= CLEAR_SCORE:
+        return Risk.CLEAR
+    if score >= POSSIBLE_SCORE:
+        return Risk.POSSIBLE
+    return Risk.NONE
+
+
 def is_crisis(text: str) -> bool:
-    return CRISIS.search(normalize(text)) is not None
+    """A clear crisis for the net (the model's own override uses this too)."""
+    return assess(text) >= Risk.CLEAR

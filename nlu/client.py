@@ -38,6 +38,12 @@ class ParseResult:
     def fell_back(self) -> bool:
         return self.intent == FALLBACK_INTENT
 
+    def score(self, intent: str) -> float:
+        """The model's confidence in `intent` (0.0 when it is not in the ranking)."""
+        if self.intent == intent:
+            return self.confidence
+        return next((s.confidence for s in self.ranking if s.name == intent), 0.0)
+
     @classmethod
     def from_rasa(cls, text: str, body: dict[str, Any]) -> ParseResult:
         intent = body.get("intent") or {}

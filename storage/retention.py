@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import String, cast, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.cases import OutboxRepository
@@ -53,7 +53,8 @@ async def apply_retention(
             select(Case).where(
                 Case.status == "closed",
                 Case.closed_at < cutoff,
-                (Case.topic_id.is_not(None)) | (Case.notes != []),
+                # JSON has no equality on PostgreSQL: compare its text (as written, "[]")
+                (Case.topic_id.is_not(None)) | (cast(Case.notes, String) != "[]"),
             )
         )
     )

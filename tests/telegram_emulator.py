@@ -1559,6 +1559,8 @@ class BotAPIEmulator:
         if caption is not None and "text" not in content:
             content.pop("caption_entities", None)
             content["caption"] = caption[0]
+            if not caption[0]:  # an empty caption removes the original one
+                del content["caption"]
         fingerprint = json.dumps(["copy", content.get("text")])
         message = self._bot_message(chat_id, params, content, fingerprint)
         return {"message_id": message["message_id"]}

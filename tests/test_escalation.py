@@ -86,8 +86,8 @@ async def test_during_a_case_the_bot_relays_and_answers_only_a_crisis(
     assert "C-00001" in crisis.replies[-1].text
     assert await outbox(sessions) == [
         (1, "topic"),
-        (1, "copy"),
-        (1, "copy"),
+        (1, "text"),  # the patient's texts, relayed redacted
+        (1, "text"),
         (1, "rename"),
         (1, "card_edit"),
         (1, "text"),
@@ -108,7 +108,7 @@ async def test_a_turn_says_whether_it_queued_anything_for_the_agents(
     assert (await say(engine, "/human")).for_agents  # a case opens
     assert (await say(engine, "merci", message_id=7)).for_agents  # copied to the case's topic
     assert not (await say(engine, "/start", chat="2")).for_agents
-    assert await outbox(sessions) == [(1, "topic"), (1, "copy")]
+    assert await outbox(sessions) == [(1, "topic"), (1, "text")]
 
 
 async def test_out_of_hours_the_patient_is_told_when_a_person_answers(
@@ -147,7 +147,7 @@ async def test_urgent_cases_go_first_and_each_case_keeps_its_order(
             order.append((row.case_id, row.kind))
             await session.delete(row)
             await session.flush()
-    assert order == [(2, "topic"), (2, "announce"), (1, "topic"), (1, "copy")]
+    assert order == [(2, "topic"), (2, "announce"), (1, "topic"), (1, "text")]
 
 
 async def test_a_risk_case_needs_confirmation_and_satisfaction_is_asked_once(

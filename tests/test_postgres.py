@@ -123,7 +123,8 @@ async def test_a_conversation_with_a_case_and_an_erasure(database_url: str, rasa
             erasure = await OutboxRepository(session).next()
         assert left == [0, 0, 0]
         assert erasure is not None and erasure.kind == "erase_topic"
-        assert erasure.case_id is None and erasure.payload == {"topic_id": 77, "number": "C-00001"}
+        assert erasure.case_id is None
+        assert erasure.payload == {"topic_id": 77, "number": "C-00001", "quiet": False}
 
 
 async def test_two_processes_writing_at_once_give_one_patient_and_one_case(

@@ -343,6 +343,9 @@ class AgentsOutbox:
                     int(job.patient_chat_id),
                     job.payload["message_id"],
                     message_thread_id=topic,
+                    # the caption as stored (redacted); "" removes one that was all identifiers
+                    caption=job.payload.get("caption"),
+                    parse_mode=None,
                 )
             elif job.kind == "text":
                 await bot.send_message(

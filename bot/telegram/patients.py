@@ -12,7 +12,6 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Message
 
 from bot.engine import Engine, Incoming
-from bot.safety import is_crisis
 from bot.telegram.agents_outbox import AgentsOutbox
 from bot.telegram.filters import When
 from bot.telegram.sending import send_turn
@@ -87,11 +86,9 @@ async def on_message(
     warn: bool = False,
 ) -> None:
     incoming = to_incoming(message)
-    if throttled and not is_crisis(incoming.text):  # a crisis is answered, flood or not
-        turn = await engine.record(incoming, notice="slow_down" if warn else None)
-    else:
-        async with typing_if_slow(bot, message.chat.id):
-            turn = await engine.handle(incoming)
+    async with typing_if_slow(bot, message.chat.id):
+        # a flood is stored (and relayed) unanswered, but a crisis is answered, flood or not
+        turn = await engine.handle(incoming, throttled=throttled, warn=warn)
     await send_turn(bot, engine, message.chat.id, turn)
     if outbox is not None and turn.for_agents:
         outbox.wake()  # a case opened, or a message to copy to the agents
