@@ -29,6 +29,7 @@ bench: train
 	$(VENV_BIN)/python bench/engine_turn.py
 	$(VENV_BIN)/python bench/telegram_throughput.py
 	$(VENV_BIN)/python bench/agents_pacing.py
+	$(VENV_BIN)/python bench/redaction.py
 
 bench-review: setup
 	$(VENV_BIN)/python bench/review_pages.py

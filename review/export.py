@@ -1,9 +1,11 @@
 """The annotated patient messages as Rasa NLU training data, ready to merge into nlu/data/.
 
 Only messages of patients who said yes to `consent_improve`; only verdicts that give an intent
-(correct, relabel); text as stored, so already redacted. An example already in the training data
-(same text once case, accents and punctuation are folded) is left out, and so is a text
-reviewers gave two different intents, so the merged data never has one sentence under two intents
+(correct, relabel). Texts are stored redacted, and redacted again here once their spaces are
+squeezed: a row stored before a redaction fix, its number spaced out with odd characters, must not
+become a clean number in the training data. An example already in the training data (same text
+once case, accents and punctuation are folded) is left out, and so is a text reviewers gave two
+different intents, so the merged data never has one sentence under two intents
 (tests/test_nlu_data.py checks that). Rasa reads `[text](entity)` as an entity: such texts are
 left out rather than altered.
 """
@@ -19,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nlu.dataset import load_examples, normalize
 from storage.models import Message, NLUAnnotation, Patient
+from storage.redaction import redact
 
 ENTITY_SYNTAX = re.compile(r"\]\s*[({]")
 
@@ -80,7 +83,7 @@ async def export_nlu(session: AsyncSession, known: set[str] | None = None) -> Ex
     texts: dict[str, tuple[str, str | None]] = {}
     export = Export(yaml="", examples={})
     for text, intent, language in found:
-        text = one_line(text)
+        text = redact(one_line(text))
         if not text:
             continue
         if ENTITY_SYNTAX.search(text):

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli import main
@@ -105,6 +106,36 @@ async def test_export_keeps_consenting_patients_only_and_what_rasa_reads_as_writ
             "examples": "- je crois que zorglub a vu mes résultats d'analyse\n",
         },
     ]
+
+
+async def test_export_redacts_again_once_the_spaces_are_squeezed(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Export squeezes spaces: a NIR spaced out with NBSP in a row stored before the redaction
+    knew NBSP, or spaced wider than redaction looks, must not come out a clean number."""
+    [before_the_fix, wide] = await write(
+        sessions,
+        "9",
+        True,
+        [
+            ("zorglub mon numéro a fuité", "nlu_fallback", 0.2),
+            ("zorglub 2    94    03    2A    123    456    92 perdu", "nlu_fallback", 0.2),
+        ],
+    )
+    raw = "zorglub mon numéro 1\u00a085\u00a005\u00a075\u00a0123\u00a0456\u00a073 a fuité"
+    async with sessions() as session, session.begin():
+        await session.execute(update(Message).where(Message.id == before_the_fix).values(text=raw))
+        for message_id in (before_the_fix, wide):
+            await annotate(
+                session, message_id, "relabel", "sensitive_data_exposed", "rita", INTENTS
+            )
+    async with sessions() as session:
+        exported = await export_nlu(session)
+    assert exported.examples["sensitive_data_exposed"] == [
+        "zorglub <NIR> perdu",
+        "zorglub mon numéro <NIR> a fuité",
+    ]
+    assert not re.search(r"\d", "".join(yaml.safe_load(exported.yaml)["nlu"][0]["examples"]))
 
 
 async def test_consent_given_later_brings_the_examples_in(
