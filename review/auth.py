@@ -6,18 +6,16 @@ import asyncio
 import hashlib
 import hmac
 import secrets
-import time
-from collections import defaultdict, deque
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import delete, distinct, func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from review import ROLES
-from storage.models import ReviewSession, ReviewUser, utcnow
+from storage.models import LoginFailure, ReviewSession, ReviewUser, utcnow
 
 MIN_PASSWORD_LENGTH = 12
 _hasher = PasswordHasher()  # argon2id, the library's current recommended parameters
@@ -129,36 +127,78 @@ async def close_session(session: AsyncSession, token: str | None) -> None:
         )
 
 
-@dataclass
+def name_key(name: str) -> str:
+    """How the throttle knows an account name: hashed, as a password typed in the name field by
+    mistake would otherwise sit in the database for the window's length."""
+    return hashlib.sha256(name.casefold().encode()).hexdigest()
+
+
+@dataclass(frozen=True)
 class LoginThrottle:
-    """Failed logins per account name and per client address within a sliding window. In memory:
-    one `helpline review` process serves the workspace. A name or address over its limit is
-    refused, even with the right password, until its oldest failure leaves the window."""
+    """Failed logins within a sliding window, in the table `login_failures` that every
+    `helpline review` process shares. A name with `max_per_name` failures is refused, even with
+    the right password, until its oldest failure leaves the window. An address is refused only
+    when it failed `max_per_address` times on `min_names_per_address` names or more: behind a
+    reverse proxy the whole team has one address, and one account failing must not lock the
+    others out, while guessing across many names must still be held."""
 
     max_per_name: int = 5
     max_per_address: int = 20
     window: float = 900.0
+    min_names_per_address: int = 3
 
-    def __post_init__(self) -> None:
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
+    async def reserve(
+        self, sessions: async_sessionmaker[AsyncSession], name: str, address: str
+    ) -> bool:
+        """Count an attempt as failed before its password is checked (`succeeded` forgets it);
+        False, and nothing counted, if the name or the address is over its limit.
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._failures[key]
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        return times
+        The row is committed, then counted with the others: of attempts made at the same time,
+        each sees at least those committed before it, so no more than the limit get through on
+        any database or isolation level (fewer may, when they see each other)."""
+        key, address = name_key(name), address[:64]
+        async with sessions() as session, session.begin():
+            since = utcnow() - timedelta(seconds=self.window)
+            await session.execute(delete(LoginFailure).where(LoginFailure.at <= since))
+            if await self._over(session, key, address, since):
+                return False  # without writing a row: a flood of refused attempts stays cheap
+            attempt = LoginFailure(name_key=key, address=address, at=utcnow())
+            session.add(attempt)
+            await session.flush()
+            attempt_id = attempt.id
+        async with sessions() as session, session.begin():
+            if await self._over(session, key, address, since, attempt_id):
+                await session.execute(delete(LoginFailure).where(LoginFailure.id == attempt_id))
+                return False
+        return True
 
-    def blocked(self, name: str, address: str, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
-        return (
-            len(self._recent("name:" + name.casefold(), now)) >= self.max_per_name
-            or len(self._recent("addr:" + address, now)) >= self.max_per_address
+    async def _over(
+        self,
+        session: AsyncSession,
+        key: str,
+        address: str,
+        since: datetime,
+        attempt: int | None = None,
+    ) -> bool:
+        """Whether the failures before this attempt (all but its own row) reach a limit."""
+        recent = [LoginFailure.at > since]
+        if attempt is not None:
+            recent.append(LoginFailure.id != attempt)
+        per_name = await session.scalar(
+            select(func.count()).where(LoginFailure.name_key == key, *recent)
         )
+        if (per_name or 0) >= self.max_per_name:
+            return True
+        failures, names = (
+            await session.execute(
+                select(func.count(), func.count(distinct(LoginFailure.name_key))).where(
+                    LoginFailure.address == address, *recent
+                )
+            )
+        ).one()
+        return failures >= self.max_per_address and names >= self.min_names_per_address
 
-    def failed(self, name: str, address: str, now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        self._recent("name:" + name.casefold(), now).append(now)
-        self._recent("addr:" + address, now).append(now)
-
-    def succeeded(self, name: str) -> None:
-        self._failures.pop("name:" + name.casefold(), None)
+    async def succeeded(self, session: AsyncSession, name: str) -> None:
+        """The right password: this attempt and the name's earlier failures are forgotten (from
+        every address, so a colleague's typos do not count against the team's address)."""
+        await session.execute(delete(LoginFailure).where(LoginFailure.name_key == name_key(name)))

@@ -27,6 +27,7 @@ from storage.stats import FALLBACK_INTENT, day_counts, fell_back, is_patient_tex
 
 RISK_FLAGS = tuple(sorted(RISK_REASONS))
 VERDICTS = ("correct", "relabel", "discard")
+MAX_ID = 2**31 - 1  # ids are INTEGER columns: 32 bits on PostgreSQL
 
 
 # --- conversations ----------------------------------------------------------------------------
@@ -109,9 +110,8 @@ def _conditions(filters: Filters, threshold: float) -> list[ColumnElement[bool]]
     case_of_patient = Case.patient_id == Patient.id
     if filters.date_from is not None:  # active in the range: the conversation's span overlaps it
         conditions.append(Patient.last_seen_at >= datetime.combine(filters.date_from, time()))
-    if filters.date_to is not None:
-        end = datetime.combine(filters.date_to + timedelta(days=1), time())
-        conditions.append(Patient.created_at < end)
+    if filters.date_to is not None:  # time.max, not the next midnight: 9999-12-31 has none
+        conditions.append(Patient.created_at <= datetime.combine(filters.date_to, time.max))
     if filters.language is not None:
         conditions.append(patient_language() == filters.language)
     message_terms: list[ColumnElement[bool]] = []
@@ -151,9 +151,13 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         seen, patient_id = raw.split("|")
-        return datetime.fromisoformat(seen), int(patient_id)
+        found = datetime.fromisoformat(seen), int(patient_id)
     except (ValueError, UnicodeDecodeError):
         return None
+    # what the database can compare: a naive UTC time, an id that fits its integers
+    if found[0].tzinfo is not None or not 0 < found[1] <= MAX_ID:
+        return None
+    return found
 
 
 @dataclass
@@ -472,8 +476,21 @@ async def inbox(
     return items
 
 
+ANNOTATION_ERRORS = {
+    "no-message": "No such patient message.",
+    "no-consent": "This patient did not consent to help improve the service.",
+    "verdict": "Unknown verdict.",
+    "nothing-to-confirm": "This message has no intent to confirm: relabel it.",
+    "intent": "Choose one of the intents.",
+}
+
+
 class AnnotationError(ValueError):
-    pass
+    """A verdict refused; `code` is one of ANNOTATION_ERRORS (the web page shows its text)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(ANNOTATION_ERRORS[code])
+        self.code = code
 
 
 async def annotate(
@@ -492,23 +509,23 @@ async def annotate(
     it."""
     message = await session.get(Message, message_id)
     if message is None or message.direction != "in" or message.kind != "text":
-        raise AnnotationError("no such patient message")
+        raise AnnotationError("no-message")
     if consenting_only:
         consent = await session.scalar(
             select(Patient.consent_improve).where(Patient.id == message.patient_id)
         )
         if not consent:
-            raise AnnotationError("this patient did not consent to help improve the service")
+            raise AnnotationError("no-consent")
     if verdict not in VERDICTS:
-        raise AnnotationError("unknown verdict")
+        raise AnnotationError("verdict")
     label: str | None = None
     if verdict == "correct":
         if message.intent not in intents:
-            raise AnnotationError("this message has no intent to confirm: relabel it")
+            raise AnnotationError("nothing-to-confirm")
         label = message.intent
     elif verdict == "relabel":
         if intent not in intents:
-            raise AnnotationError("choose one of the intents")
+            raise AnnotationError("intent")
         label = intent
     note = await session.scalar(select(NLUAnnotation).where(NLUAnnotation.message_id == message_id))
     if note is None:

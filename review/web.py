@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from yarl import URL
 
 from review import charts
 from review.auth import (
@@ -35,6 +36,8 @@ from review.auth import (
 )
 from review.export import export_nlu, known_examples
 from review.queries import (
+    ANNOTATION_ERRORS,
+    MAX_ID,
     RISK_FLAGS,
     AnnotationError,
     Filters,
@@ -42,6 +45,7 @@ from review.queries import (
     audit,
     audit_page,
     consent_of,
+    decode_cursor,
     inbox,
     list_conversations,
     statistics,
@@ -65,7 +69,11 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
+    "Server": "helpline",  # instead of aiohttp's banner, which names it and Python with versions
 }
+HOME = "/conversations"
+# days a page accepts: far from those that date arithmetic cannot reach (year 1 and 9999)
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -134,11 +142,54 @@ def see_other(location: str) -> web.HTTPSeeOther:
     return web.HTTPSeeOther(location)
 
 
+class BadRequest(Exception):
+    """A parameter that cannot be what it should: answered 400 with this message."""
+
+
 def safe_next(value: str | None) -> str:
-    """Only a path on this site: never '//host' or 'https://...' (open redirect)."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value
-    return "/conversations"
+    """Only a path on this site, never '//host' or 'https://...' (open redirect). Checked as
+    aiohttp will send it: its URL parser drops tabs and newlines ('/\t/host' is '//host'), so
+    control characters are refused outright, as are spaces and backslashes (a '/' to browsers)."""
+    if not value or not value.isprintable() or " " in value or "\\" in value:
+        return HOME
+    try:
+        location = str(URL(value))  # what aiohttp writes in the Location header
+    except ValueError:  # '//[' and the like
+        return HOME
+    if not location.startswith("/") or location.startswith("//") or URL(location).is_absolute():
+        return HOME
+    return location
+
+
+def row_id(value: str) -> int | None:
+    """A database id read from a URL; None if it cannot be one (the driver would overflow)."""
+    if value.isascii() and value.isdigit() and len(value) <= 10 and 0 < int(value) <= MAX_ID:
+        return int(value)
+    return None
+
+
+def query_id(request: web.Request, key: str) -> int | None:
+    """An id in the query string; None when absent."""
+    value = request.query.get(key, "")
+    if not value:
+        return None
+    if (found := row_id(value)) is None:
+        raise BadRequest("This page link is not valid.")
+    return found
+
+
+def query_day(request: web.Request, key: str) -> date | None:
+    """A day in the query string; None when absent."""
+    value = request.query.get(key, "")
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise BadRequest("This is not a date.") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise BadRequest(f"Choose days from {FIRST_DAY} to {LAST_DAY}.")
+    return day
 
 
 # --- middlewares ------------------------------------------------------------------------------
@@ -146,11 +197,18 @@ def safe_next(value: str | None) -> str:
 
 @web.middleware
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The headers on every answer, errors included; a bad parameter is a 400 page, and an
+    unexpected error a 500 page of ours rather than aiohttp's bare one."""
     try:
         response = await handler(request)
     except web.HTTPException as exc:
         exc.headers.update(SECURITY_HEADERS)
         raise
+    except BadRequest as exc:
+        response = render(request, "error.html", status=400, message=str(exc))
+    except Exception:
+        log.exception("review: error answering a request")  # not its URL: pseudonyms, filters
+        response = render(request, "error.html", status=500, message="Something went wrong.")
     response.headers.update(SECURITY_HEADERS)
     return response
 
@@ -224,17 +282,16 @@ async def login(request: web.Request) -> web.StreamResponse:
         return render(request, "error.html", status=403, message="Invalid form token.")
     name = str(form.get("name", "")).strip()[:64]
     password = str(form.get("password", ""))[:1024]
-    address = request.remote or "?"
     throttle = request.app[KEYS_THROTTLE]
-    if throttle.blocked(name, address):
+    # counted as failed before argon2 runs, then forgotten if the password is right
+    if not await throttle.reserve(db(request), name, request.remote or "?"):
         log.warning("review login throttled")
         return login_form(request, 429, "Too many failed attempts. Try again later.")
     async with db(request)() as session, session.begin():
         user = await authenticate(session, name, password)
         if user is None:
-            throttle.failed(name, address)
             return login_form(request, 401, "Wrong name or password.")
-        throttle.succeeded(name)
+        await throttle.succeeded(session, name)
         token = await open_session(session, user, config(request).session_hours)
         await audit(session, user.name, "login")
     response = see_other(safe_next(str(form.get("next", ""))))
@@ -265,20 +322,26 @@ async def logout(request: web.Request) -> web.StreamResponse:
 
 
 async def index(_request: web.Request) -> web.StreamResponse:
-    raise see_other("/conversations")
+    raise see_other(HOME)
+
+
+def query_cursor(request: web.Request, key: str) -> str | None:
+    """A conversation-list cursor in the query string; None when absent."""
+    value = request.query.get(key, "")
+    if not value:
+        return None
+    if decode_cursor(value) is None:
+        raise BadRequest("This page link is not valid.")
+    return value
 
 
 async def conversations(request: web.Request) -> web.StreamResponse:
     cfg = config(request)
     filters = Filters.parse(request.query, list(cfg.intents))
+    after, before = query_cursor(request, "after"), query_cursor(request, "before")
     async with db(request)() as session:
         page = await list_conversations(
-            session,
-            filters,
-            cfg.threshold,
-            after=request.query.get("after"),
-            before=request.query.get("before"),
-            size=cfg.page_size,
+            session, filters, cfg.threshold, after=after, before=before, size=cfg.page_size
         )
     base = filters.query()
     return render(
@@ -329,9 +392,7 @@ async def inbox_page(request: web.Request) -> web.StreamResponse:
     cfg = config(request)
     user = user_of(request)
     done = request.query.get("view") == "done"
-    before = request.query.get("before", "")
-    # a message id fits in 18 digits; a longer one would overflow SQLite's integers (500)
-    before_id = int(before) if before.isdigit() and len(before) <= 18 else None
+    before_id = query_id(request, "before")
     async with db(request)() as session, session.begin():
         items = await inbox(
             session,
@@ -357,20 +418,23 @@ async def inbox_page(request: web.Request) -> web.StreamResponse:
             if more
             else None
         ),
-        error=request.query.get("error"),
+        # only our own messages: a link must not make the page say what its author wants
+        error=ANNOTATION_ERRORS.get(request.query.get("error", "")),
     )
 
 
 async def inbox_annotate(request: web.Request) -> web.StreamResponse:
     user = user_of(request)
     form = await request.post()
-    message_id = request.match_info["message_id"]
+    message_id = row_id(request.match_info["message_id"])
+    if message_id is None:
+        raise BadRequest("No such patient message.")
     back = "/inbox" + ("?view=done" if form.get("view") == "done" else "")
     async with db(request)() as session, session.begin():
         try:
             await annotate(
                 session,
-                int(message_id),
+                message_id,
                 str(form.get("verdict", "")),
                 str(form.get("intent", "")) or None,
                 user.name,
@@ -379,7 +443,7 @@ async def inbox_annotate(request: web.Request) -> web.StreamResponse:
             )
         except AnnotationError as exc:
             sep = "&" if "?" in back else "?"
-            raise see_other(back + sep + "error=" + quote(str(exc))) from None
+            raise see_other(back + sep + urlencode({"error": exc.code})) from None
         await audit(session, user.name, "annotate", f"message {message_id}")
     raise see_other(back)
 
@@ -398,16 +462,8 @@ async def inbox_export(request: web.Request) -> web.StreamResponse:
 
 
 def stats_span(request: web.Request) -> tuple[date, date]:
-    today = utcnow().date()
-
-    def day(key: str, default: date) -> date:
-        try:
-            return date.fromisoformat(request.query.get(key, ""))
-        except ValueError:
-            return default
-
-    end = day("to", today)
-    start = day("from", end - timedelta(days=29))
+    end = query_day(request, "to") or utcnow().date()
+    start = query_day(request, "from") or end - timedelta(days=29)
     if start > end:
         start, end = end, start
     return max(start, end - timedelta(days=366)), end  # a year at most per page
@@ -488,9 +544,9 @@ async def retention_page(request: web.Request) -> web.StreamResponse:
 
 
 async def audit_log(request: web.Request) -> web.StreamResponse:
-    before = request.query.get("before", "")
+    before = query_id(request, "before")
     async with db(request)() as session:
-        entries = await audit_page(session, int(before) if before.isdigit() else None)
+        entries = await audit_page(session, before)
     return render(
         request,
         "audit.html",

@@ -182,6 +182,20 @@ class ReviewAudit(Base):
     target: Mapped[str] = mapped_column(String(64), default="")
 
 
+class LoginFailure(Base):
+    """A failed sign-in to the review workspace, or one whose password is being checked: the
+    attempt is counted before argon2 runs, so simultaneous attempts cannot all get past the
+    limit. Here rather than in memory so that every `helpline review` process sees the same
+    counts; rows older than the throttle's window are deleted as new attempts come."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name_key: Mapped[str] = mapped_column(String(64), index=True)  # see review.auth.name_key
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
 class NLUAnnotation(Base):
     """A reviewer's verdict on one patient message: the intent it should have had, or discard.
     Goes with the message (retention, /delete)."""

@@ -3,12 +3,16 @@ access control on every route, CSRF, the login throttle, cookies, audit, pages' 
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import csv
 import html
 import io
 import re
 from collections import Counter
 from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from aiohttp import CookieJar
@@ -18,12 +22,22 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from yarl import URL
 
+from review import auth
 from review.auth import LoginThrottle
 from review.demo import SeededConversation, seed
-from review.web import ROUTES, create_app
-from storage.models import Message, NLUAnnotation, Patient, ReviewAudit
+from review.web import LOGIN_COOKIE, ROUTES, SECURITY_HEADERS, create_app
+from storage.db import create_engine, migrate, session_factory
+from storage.models import LoginFailure, Message, NLUAnnotation, Patient, ReviewAudit, utcnow
 from tests.conftest import free_port
-from tests.review_helpers import add_accounts, login, review_config, session_token
+from tests.review_helpers import (
+    PASSWORDS,
+    add_accounts,
+    form_token,
+    login,
+    review_config,
+    session_token,
+)
+from tests.test_postgres import database_url, postgres  # noqa: F401  (fixtures)
 
 Seeded = tuple[TestClient, list[SeededConversation], int]
 
@@ -44,7 +58,7 @@ async def web(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[Seede
             )
         )
     assert message_id is not None
-    throttle = LoginThrottle(max_per_name=3, max_per_address=6, window=600)
+    throttle = LoginThrottle(max_per_name=3, max_per_address=12, window=600)
     app = create_app(sessions, review_config(), throttle)
     async with TestClient(TestServer(app)) as client:
         yield client, made, message_id
@@ -150,9 +164,159 @@ async def test_login_is_throttled_per_name_then_per_address(web: Seeded) -> None
     # ...while another account still signs in from the same address
     assert (await login(client, "sam")).status == 303
     for name in ("nobody-1", "nobody-2", "nobody-3"):
-        assert (await login(client, name, "whatever password")).status == 401
-    # six failures from this address: every name is refused now
+        for _ in range(3):
+            assert (await login(client, name, "whatever password")).status == 401
+    # twelve failures on four names from this address: every name is refused now
     assert (await login(client, "sam")).status == 429
+
+
+async def simultaneous_logins(client: TestClient, passwords: list[str], late: float) -> list[int]:
+    """One POST /login per password for rita, all at once; the last one `late` seconds later.
+    All carry the same login token (cookie given with each request: the answers renew it)."""
+    token = form_token(await (await client.get("/login")).text())
+
+    async def attempt(password: str, delay: float) -> int:
+        await asyncio.sleep(delay)
+        response = await client.post(
+            "/login",
+            data={"csrf": token, "name": "rita", "password": password, "next": "/"},
+            cookies={LOGIN_COOKIE: token},
+            allow_redirects=False,
+        )
+        return response.status
+
+    last = len(passwords) - 1
+    return await asyncio.gather(
+        *(attempt(p, late if i == last else 0.0) for i, p in enumerate(passwords))
+    )
+
+
+def count_password_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    checked: list[str] = []
+    check = auth.check_password
+
+    def counted(password_hash: str, password: str) -> bool:
+        checked.append(password)
+        return check(password_hash, password)
+
+    monkeypatch.setattr(auth, "check_password", counted)
+    return checked
+
+
+async def test_simultaneous_logins_reach_the_password_check_no_more_than_the_limit(
+    web: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, _made, _id = web
+    checked = count_password_checks(monkeypatch)
+    wrong = [f"wrong password {i}" for i in range(15)]
+    statuses = await simultaneous_logins(client, [*wrong, PASSWORDS["rita"]], late=0.02)
+    # each attempt is counted before argon2 runs: three reach it, the others are refused
+    assert len(checked) == 3
+    assert Counter(statuses) == {401: 3, 429: 13}
+    assert statuses[-1] == 429  # the right password, too late
+
+
+async def test_simultaneous_logins_on_postgresql_are_limited_too(
+    database_url: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Truly concurrent there: attempts that count at once may all see the limit reached (and
+    fewer than three get through), but never more than three passwords are checked."""
+    engine = create_engine(database_url)
+    await migrate(engine)
+    sessions = session_factory(engine)
+    await add_accounts(sessions)
+    checked = count_password_checks(monkeypatch)
+    app = create_app(sessions, review_config(), LoginThrottle(3, 12, 600))
+    try:
+        async with TestClient(TestServer(app)) as client:
+            wrong = [f"wrong password {i}" for i in range(16)]
+            statuses = await simultaneous_logins(client, wrong, late=0.0)
+            assert len(checked) <= 3 and statuses.count(401) == len(checked)
+            assert statuses.count(429) == 16 - len(checked)
+            for _ in range(5):
+                await login(client, "rita", "wrong again")
+            assert len(checked) == 3
+            assert (await login(client, "rita")).status == 429
+            assert (await login(client, "sam")).status == 303
+    finally:
+        await engine.dispose()
+
+
+async def test_one_account_failing_never_locks_out_the_address(web: Seeded) -> None:
+    """Behind a reverse proxy every colleague has the same address: failures on one name, however
+    many (typos then a success, or someone hammering one account), must not lock the others out."""
+    client, _made, _id = web
+    for _ in range(6):  # twelve failures from this address...
+        for _ in range(2):
+            assert (await login(client, "rita", "a typo in it")).status == 401
+        assert (await login(client, "rita")).status == 303
+    for _ in range(3):
+        assert (await login(client, "nobody", "guessing")).status == 401
+    for _ in range(20):
+        assert (await login(client, "nobody", "still guessing")).status == 429
+    assert (await login(client, "sam")).status == 303  # ...and the team still signs in
+    assert (await login(client, "rita")).status == 303
+
+
+async def test_an_address_is_throttled_only_when_it_fails_on_several_names(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    throttle = LoginThrottle(max_per_name=3, max_per_address=6, window=600)
+    for name in ("rita", "rita", "rita", "sam", "sam", "sam"):
+        assert await throttle.reserve(sessions, name, "10.0.0.1")
+    # six failures on two names: each name is held, not the address
+    assert not await throttle.reserve(sessions, "Rita", "10.0.0.1")
+    assert await throttle.reserve(sessions, "nora", "10.0.0.1")
+    # a third name: now the address is
+    assert not await throttle.reserve(sessions, "zoe", "10.0.0.1")
+    assert await throttle.reserve(sessions, "zoe", "10.0.0.2")
+
+
+async def test_the_throttle_is_shared_by_processes_through_the_database(
+    sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    await add_accounts(sessions)
+    # a second `helpline review` process: its own engine on the same database
+    other = create_engine(f"sqlite+aiosqlite:///{tmp_path}/var/helpline.db")
+    first = create_app(sessions, review_config(), LoginThrottle(3, 12, 600))
+    second = create_app(session_factory(other), review_config(), LoginThrottle(3, 12, 600))
+    try:
+        async with TestClient(TestServer(first)) as one, TestClient(TestServer(second)) as two:
+            for _ in range(3):
+                assert (await login(one, "rita", "wrong password!")).status == 401
+            assert (await login(two, "rita")).status == 429
+            assert (await login(two, "sam")).status == 303
+    finally:
+        await other.dispose()
+
+
+async def test_failures_older_than_the_window_are_forgotten_and_pruned(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    throttle = LoginThrottle(max_per_name=3, max_per_address=12, window=600)
+    old = utcnow() - timedelta(seconds=601)
+    async with sessions() as session, session.begin():
+        for _ in range(5):
+            session.add(LoginFailure(name_key=auth.name_key("rita"), address="10.0.0.1", at=old))
+    assert await throttle.reserve(sessions, "rita", "10.0.0.1")
+    async with sessions() as session:
+        rows = (await session.execute(select(LoginFailure.at))).scalars().all()
+    assert len(rows) == 1 and rows[0] > old
+    # a success forgets the name's failures
+    async with sessions() as session, session.begin():
+        await throttle.succeeded(session, "RITA")
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(LoginFailure)) == 0
+
+
+async def test_no_typed_name_is_stored_in_clear(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Someone may type their password in the name field."""
+    throttle = LoginThrottle()
+    await throttle.reserve(sessions, "my secret password", "10.0.0.1")
+    async with sessions() as session:
+        failure = await session.scalar(select(LoginFailure))
+    assert failure is not None and "secret" not in failure.name_key
 
 
 async def test_unknown_name_and_wrong_password_get_the_same_answer(web: Seeded) -> None:
@@ -192,9 +356,28 @@ async def test_session_cookie_is_httponly_samesite_secure_and_logout_ends_it(
 
 async def test_login_never_redirects_off_site(web: Seeded) -> None:
     client, _made, _id = web
-    for target in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
+    for target in (
+        "//evil.example/",
+        "https://evil.example/",
+        "/\\evil.example",
+        "/\t/evil.example/phish",  # aiohttp's URL drops tabs and newlines: "//evil.example"
+        "/\n/evil.example/phish",
+        "/\r\n/evil.example/phish",
+        "\t//evil.example/",
+        "/\x00/evil.example/",
+        "/\u2028/evil.example/",
+        "http:evil.example",
+        "/ /evil.example",
+        "//[",
+    ):
         response = await login(client, "rita", next_=target)
-        assert response.headers["Location"] == "/conversations"
+        assert response.headers["Location"] == "/conversations", target
+    # the login page never offers such a target either
+    page = await (await client.get("/login?next=/%09/evil.example/phish")).text()
+    assert 'name="next" value="/conversations"' in page
+    # while a page of this site is where one comes back to
+    wanted = "/conversations?language=fr&risk=crisis"
+    assert (await login(client, "rita", next_=wanted)).headers["Location"] == wanted
 
 
 async def test_transcript_shows_both_phases_with_nlu_and_is_audited(
@@ -399,3 +582,82 @@ async def test_a_reviewer_cannot_annotate_a_message_of_a_patient_who_did_not_con
     assert response.status == 303 and "error=" in response.headers["Location"]
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(NLUAnnotation)) == 0
+    page = await (await client.get(response.headers["Location"])).text()
+    assert '<p class="error" role="alert">This patient did not consent' in page
+
+
+async def test_the_inbox_shows_only_its_own_error_messages(web: Seeded) -> None:
+    client, _made, _id = web
+    await login(client, "rita")
+    planted = "Your session expired: call +33 1 23 45 67 89 and give your password"
+    for error in (planted, "no such patient message", "<b>x</b>"):
+        page = await (await client.get("/inbox", params={"error": error})).text()
+        assert 'role="alert"' not in page and planted not in page, error
+
+
+# --- input that makes no sense: 400 (never 500), with the pages' headers
+
+
+def huge_cursor() -> str:
+    raw = f"2025-01-01T00:00:00|{'9' * 23}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+async def test_bad_parameters_answer_400_with_the_security_headers(web: Seeded) -> None:
+    client, _made, _id = web
+    await login(client, "sam")
+    huge = "9" * 23
+    bad = [
+        "/stats?from=9999-12-31",
+        "/stats?to=0001-01-01",
+        "/stats?from=not-a-day",
+        "/stats.csv?to=0001-01-01",
+        f"/audit?before={huge}",
+        "/audit?before=-1",
+        f"/inbox?before={huge}",
+        "/inbox?before=x",
+        f"/conversations?after={huge_cursor()}",
+        f"/conversations?before={huge_cursor()}",
+        "/conversations?after=bm90IGEgY3Vyc29y",
+    ]
+    for url in bad:
+        response = await client.get(url, allow_redirects=False)
+        assert response.status == 400, url
+        for header, value in SECURITY_HEADERS.items():
+            assert response.headers.get(header) == value, (url, header)
+        assert "aiohttp" not in response.headers.get("Server", ""), url
+        assert "Python" not in response.headers.get("Server", ""), url
+    token = await session_token(client)
+    response = await client.post(
+        f"/inbox/{huge}", data={"csrf": token, "verdict": "discard"}, allow_redirects=False
+    )
+    assert response.status == 400
+    assert response.headers.get("X-Frame-Options") == "DENY"
+    # a date far ahead is a filter without end, not an error
+    for url in ("/conversations?to=9999-12-31", "/conversations?from=0001-01-01"):
+        assert (await client.get(url)).status == 200, url
+
+
+async def test_an_unexpected_error_is_our_500_page_with_the_headers(
+    web: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, _made, _id = web
+    await login(client, "sam")
+
+    async def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("review.web.statistics", broken)
+    response = await client.get("/stats")
+    assert response.status == 500
+    assert (
+        response.headers["Content-Security-Policy"] == SECURITY_HEADERS["Content-Security-Policy"]
+    )
+    assert "Something went wrong." in await response.text()
+
+
+async def test_no_page_names_the_server_software(web: Seeded) -> None:
+    client, _made, _id = web
+    for url in ("/login", "/static/nothing-here.css", "/no-such-page"):
+        server = (await client.get(url)).headers.get("Server", "")
+        assert "aiohttp" not in server and "Python" not in server, url
