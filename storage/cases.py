@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import case as when
@@ -174,15 +175,28 @@ class OutboxRepository:
         self.session.add(AgentOutbox(case_id=None, kind="erase_topic", payload=payload))
         self.session.info[self.WRITTEN] = True
 
-    async def next(self) -> AgentOutbox | None:
+    async def next(self, served: Sequence[int] = ()) -> AgentOutbox | None:
+        """The row to deliver now: erasures first (a patient's copied messages must not
+        outlive their /delete), then by the case's priority, and between cases of one priority
+        in turns, so that no case waits behind another case's backlog (a flood of 60 messages
+        held a second patient's crisis topic 63rd). Each case's rows keep their order: only a
+        case's oldest row is a candidate. `served`: case ids delivered lately, least recent
+        first; a case not in it has not been served lately and goes first."""
         rank = when(
             *((Case.priority == p, r) for p, r in PRIORITY_RANK.items()), else_=len(PRIORITY_RANK)
         )
+        turn = when(*((AgentOutbox.case_id == c, i) for i, c in enumerate(served)), else_=-1)
+        heads = select(func.min(AgentOutbox.id)).group_by(AgentOutbox.case_id)
         return await self.session.scalar(
             select(AgentOutbox)
             .outerjoin(Case, Case.id == AgentOutbox.case_id)
-            # erasures first: a patient's copied messages must not outlive their /delete
-            .order_by(AgentOutbox.case_id.is_not(None), rank, AgentOutbox.id)
+            .where(AgentOutbox.id.in_(heads))
+            .order_by(
+                AgentOutbox.case_id.is_not(None),
+                rank,
+                *((turn,) if served else ()),
+                AgentOutbox.id,
+            )
             .limit(1)
         )
 

@@ -7,7 +7,7 @@ import asyncio
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.cases import CaseRepository
+from storage.cases import CaseRepository, OutboxRepository
 from storage.models import Case
 from storage.repositories import PatientRepository
 
@@ -98,3 +98,59 @@ async def test_deleting_the_patient_deletes_their_cases(
         await patients.delete(patient)
     async with sessions() as session:
         assert (await session.execute(text("SELECT count(*) FROM cases"))).scalar() == 0
+
+
+async def deliver_all(sessions: async_sessionmaker[AsyncSession]) -> list[tuple[int | None, str]]:
+    """Take the outbox's rows one by one as the agents' delivery does (the cases served lately
+    remembered, least recent first); returns (case id, text or kind) in delivery order."""
+    served: list[int] = []
+    order = []
+    while True:
+        async with sessions() as session, session.begin():
+            row = await OutboxRepository(session).next(tuple(served))
+            if row is None:
+                return order
+            order.append((row.case_id, row.payload.get("text", row.kind)))
+            await session.delete(row)
+        if row.case_id is not None:
+            served = [c for c in served if c != row.case_id] + [row.case_id]
+
+
+async def test_a_flooding_case_does_not_hold_back_another_urgent_case(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    flooding, *_ = await open_case(sessions, "1", "crisis", "urgent")
+    async with sessions() as session, session.begin():
+        case = await session.get(Case, flooding)
+        assert case is not None
+        outbox = OutboxRepository(session)
+        await outbox.add(case, "topic")
+        for n in range(60):
+            await outbox.add(case, "text", text=f"flood {n}")
+    crisis, *_ = await open_case(sessions, "2", "crisis", "urgent")
+    async with sessions() as session, session.begin():
+        case = await session.get(Case, crisis)
+        assert case is not None
+        await OutboxRepository(session).add(case, "topic")
+        await OutboxRepository(session).add(case, "text", text="au secours")
+    order = await deliver_all(sessions)
+    # the second crisis is served within the first turns, not after the 60 messages
+    assert order.index((crisis, "topic")) <= 2 and order.index((crisis, "au secours")) <= 4
+    # and each case's own messages keep their order
+    assert [t for c, t in order if c == flooding] == ["topic", *(f"flood {n}" for n in range(60))]
+
+
+async def test_cases_of_one_priority_take_turns_and_urgent_goes_first(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    ids = []
+    for chat, priority in (("1", "normal"), ("2", "normal"), ("3", "urgent")):
+        case_id, *_ = await open_case(sessions, chat, "human_handoff", priority)
+        ids.append(case_id)
+        async with sessions() as session, session.begin():
+            case = await session.get(Case, case_id)
+            assert case is not None
+            for n in range(3):
+                await OutboxRepository(session).add(case, "text", text=f"{chat}.{n}")
+    order = [text for _, text in await deliver_all(sessions)]
+    assert order == ["3.0", "3.1", "3.2", "1.0", "2.0", "1.1", "2.1", "1.2", "2.2"]

@@ -32,6 +32,9 @@ TOPIC_GONE = ("thread not found", "TOPIC_DELETED", "TOPIC_ID_INVALID")
 TOPIC_CLOSED = "TOPIC_CLOSED"
 HARMLESS = ("not modified", "TOPIC_NOT_MODIFIED")  # the change is already there
 MAX_ATTEMPTS = 3  # for a row Telegram refuses as such (e.g. a copy of a deleted message)
+SERVED_MEMORY = (
+    500  # cases remembered for taking turns (more open cases than this: oldest rows first)
+)
 
 
 @dataclass
@@ -89,6 +92,8 @@ class AgentsOutbox:
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self.delivered = 0
+        # the cases served lately, least recent first: cases of one priority take turns
+        self._served: deque[int] = deque(maxlen=SERVED_MEMORY)
 
     def wake(self) -> None:
         """Something was written to the outbox: deliver it without waiting for the next check."""
@@ -157,7 +162,7 @@ class AgentsOutbox:
 
     async def _next_job(self) -> _Job | None:
         async with self.sessions() as session, session.begin():
-            row = await OutboxRepository(session).next()
+            row = await OutboxRepository(session).next(tuple(self._served))
             if row is None:
                 return None
             if row.case_id is None:
@@ -217,7 +222,15 @@ class AgentsOutbox:
         except TelegramForbiddenError:
             raise  # the bot is not in the group (any more): keep everything, retry later
         await self._done(job.row_id)
+        self._took_turn(job.case_id)
         return True
+
+    def _took_turn(self, case_id: int | None) -> None:
+        if case_id is None:
+            return
+        with contextlib.suppress(ValueError):
+            self._served.remove(case_id)
+        self._served.append(case_id)
 
     async def _refused(self, bot: Bot, job: _Job, error: TelegramBadRequest) -> None:
         """Telegram refuses this row as it is: try again a few times, then say so in the
