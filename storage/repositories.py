@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,7 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from storage.models import CASE_IS_OPEN, Case, ChannelState, Message, Patient, utcnow
+from storage.models import (
+    CASE_IS_OPEN,
+    Case,
+    ChannelState,
+    HandledUpdate,
+    Message,
+    Patient,
+    utcnow,
+)
 from storage.redaction import redact
 
 PSEUDONYM_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on the phone
@@ -232,9 +241,40 @@ class ChannelStateRepository:
         return row.value if row else None
 
     async def set(self, key: str, value: str) -> None:
-        # one UPDATE in the usual case (this runs for every batch of Telegram updates)
+        # one UPDATE in the usual case
         result = await self.session.execute(
             update(ChannelState).where(ChannelState.key == key).values(value=value)
         )
         if not result.rowcount:  # type: ignore[attr-defined]
             self.session.add(ChannelState(key=key, value=value))
+
+
+HANDLED_UPDATES = HandledUpdate.__table__
+
+
+class HandledUpdateRepository:
+    """The Telegram updates handled lately: (update id, checksum of its event) pairs."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def since(self, when: datetime) -> list[tuple[int, int, datetime]]:
+        """(update id, checksum, handled at) of the updates handled from `when` on."""
+        rows = await self.session.execute(
+            select(
+                HandledUpdate.update_id, HandledUpdate.fingerprint, HandledUpdate.handled_at
+            ).where(HandledUpdate.handled_at >= when)
+        )
+        return [(row[0], row[1], row[2]) for row in rows]
+
+    async def add(self, handled: Iterable[tuple[int, int]], at: datetime) -> None:
+        """Note a batch of updates handled, in one statement."""
+        rows = [{"update_id": u, "fingerprint": f, "handled_at": at} for u, f in handled]
+        if rows:
+            await self.session.execute(HANDLED_UPDATES.insert(), rows)
+
+    async def forget_before(self, when: datetime) -> int:
+        result = await self.session.execute(
+            delete(HandledUpdate).where(HandledUpdate.handled_at < when)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]

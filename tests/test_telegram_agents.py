@@ -20,6 +20,7 @@ from tests.test_telegram_bot import (
     emulator,
     html_of,
     plain,
+    push_album,
     replies,
     settings_for,
     start_bot,
@@ -315,6 +316,62 @@ async def test_a_risk_case_is_closed_only_after_confirmation(running: RunningBot
         lambda: any("sat:1" in button_data(m) for m in emulator.sent(PATIENT))
     )
     assert await running.rows("SELECT status FROM cases") == [("closed",)]
+
+
+async def test_a_card_button_acts_only_in_its_cases_topic(running: RunningBot) -> None:
+    """A card's button names its case: pressed on a message outside the case's topic (forged,
+    or copied elsewhere) it does nothing."""
+    emulator = running.emulator
+    topic = await open_case_by_button(running)
+    await replies(running, 4)
+    general = emulator.push_text(AGENTS, "qui prend ?", user_id=AGENT, chat_type="supergroup")
+    elsewhere = emulator.push_text(
+        AGENTS, "autre sujet", user_id=AGENT, chat_type="supergroup", message_thread_id=topic + 50
+    )
+    for data, message in [
+        ("case:confirm:1", general["message"]["message_id"]),
+        ("case:close:1", elsewhere["message"]["message_id"]),
+        ("case:take:1", 999),  # a message the bot cannot see
+    ]:
+        emulator.push_callback(AGENTS, data, message_id=message, user_id=AGENT)
+    [card] = [m for m in in_topic(running, topic) if "case:urgent:1" in button_data(m)]
+    emulator.push_callback(AGENTS, "case:urgent:1", message_id=card["message_id"], user_id=AGENT)
+    await emulator.wait_until(lambda: "URGENT" in emulator.topic(AGENTS, topic)["name"])
+    rows = await running.rows("SELECT status, priority, assigned_agent_id FROM cases")
+    assert rows == [("waiting", "urgent", None)]
+    assert len(emulator.sent(PATIENT)) == 4  # neither "taken" nor "closed"
+
+
+async def test_a_caption_is_never_a_command(running: RunningBot) -> None:
+    emulator = running.emulator
+    topic = await open_case_by_button(running)
+    await replies(running, 4)
+    emulator.push_message(
+        AGENTS,
+        user_id=AGENT,
+        chat_type="supergroup",
+        message_thread_id=topic,
+        caption="/close",
+        **PHOTO,
+    )
+    [copy] = await emulator.wait_for_calls("copyMessage", 1, chat_id=PATIENT)
+    assert copy.params["from_chat_id"] == AGENTS  # relayed like any photo
+    assert await running.rows("SELECT status FROM cases") == [("taken",)]
+    assert not any("sat:1" in button_data(m) for m in emulator.sent(PATIENT))
+
+
+async def test_an_album_in_a_case_reaches_the_agents_whole_and_unanswered(
+    running: RunningBot,
+) -> None:
+    emulator = running.emulator
+    topic = await open_case_by_button(running)
+    to_patient = len(await replies(running, 4))
+    push_album(emulator, PATIENT, 8)
+    emulator.push_text(PATIENT, "voilà les captures")
+    copies = await emulator.wait_for_calls("copyMessage", 8, chat_id=AGENTS)
+    assert [c.params["message_thread_id"] for c in copies] == [topic] * 8
+    assert await until_relayed(running, topic) == ["voilà les captures"]
+    assert len(emulator.sent(PATIENT)) == to_patient  # the bot kept quiet
 
 
 async def test_relay_goes_on_after_a_restart_mid_case(

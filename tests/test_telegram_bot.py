@@ -4,9 +4,11 @@ SQLite file) against the Bot API emulator on loopback."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -21,6 +23,7 @@ from bot.telegram.app import build_bot, build_dispatcher
 from bot.telegram.patients import TYPING_AFTER
 from nlu.rasa import RasaServer, model_path
 from responses import Catalogue
+from storage.models import HandledUpdate, utcnow
 from tests.conftest import free_port
 from tests.telegram_emulator import BotAPIEmulator
 
@@ -392,6 +395,121 @@ async def test_restart_mid_conversation_loses_nothing_answers_nothing_twice(
     assert sent[-2]["text"] == html_of(second.catalogue, "human_handoff", "fr")
     assert "C-00001" in sent[-1]["text"]
     assert len(emulator.sent(PATIENT)) == 4  # the redelivered update was not answered again
+
+
+async def test_update_ids_starting_again_do_not_silence_the_bot(
+    emulator: BotAPIEmulator, rasa_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A new bot token starts the update ids again (and after a week without updates Telegram
+    picks the next one at random): an id already handled can come back as another update. Only
+    an exact repeat of an update handled lately is dropped, and the drop is logged."""
+    caplog.set_level(logging.INFO, logger="bot.telegram.middlewares")
+    db = tmp_path / "bot.db"
+    async with open_helpline(settings_for(emulator, rasa_url, db)) as helpline:
+        first = await start_bot(emulator, helpline)
+        for n in range(20):
+            emulator.push_text(10_000 + n, "bonjour")
+        await emulator.wait_for_calls("sendMessage", 40, timeout=30)
+        await first.stop()
+    async with (
+        BotAPIEmulator() as new_token,  # its update ids start at 1 again
+        open_helpline(settings_for(new_token, rasa_url, db)) as helpline,
+    ):
+        second = await start_bot(new_token, helpline)
+        try:
+            pushed = [new_token.push_text(20_000 + n, "bonjour") for n in range(20)]
+            await new_token.wait_for_calls("sendMessage", 40, timeout=30)
+            assert all(len(new_token.sent(20_000 + n)) == 2 for n in range(20))
+            new_token.push_update(dict(pushed[3]))  # Telegram redelivers one: handled once
+            new_token.push_text(20_003, "je veux porter plainte")
+            await replies(second, 3, chat_id=20_003)
+        finally:
+            await second.stop()
+    assert [m["text"] for m in new_token.sent(20_003)][-1] == html_of(
+        second.catalogue, "file_complaint", "fr"
+    )
+    assert len(new_token.sent(20_003)) == 3
+    dropped = [r.getMessage() for r in caplog.records if "duplicate" in r.getMessage()]
+    assert dropped == [f"update {pushed[3]['update_id']} dropped: a duplicate"]
+
+
+def days_ago(days: float) -> datetime:
+    return utcnow() - timedelta(days=days)
+
+
+async def test_handled_updates_are_remembered_two_days_then_forgotten(
+    emulator: BotAPIEmulator, rasa_url: str, tmp_path: Path
+) -> None:
+    """Telegram keeps an undelivered update 24 hours at most: the ids handled are kept in the
+    database about two days (ids and a checksum only), then pruned."""
+    settings = settings_for(emulator, rasa_url, tmp_path / "bot.db")
+    async with open_helpline(settings) as helpline:
+        async with helpline.sessions() as session, session.begin():
+            session.add_all(
+                [
+                    HandledUpdate(update_id=900, fingerprint=1, handled_at=days_ago(3)),
+                    HandledUpdate(update_id=901, fingerprint=1, handled_at=days_ago(1)),
+                ]
+            )
+        running = await start_bot(emulator, helpline)
+        emulator.push_text(PATIENT, "bonjour")
+        await replies(running, 2)
+        ids: list[tuple] = []
+        async with asyncio.timeout(5):  # written in batches, a moment after the update
+            while ids != [(1,), (901,)]:
+                await asyncio.sleep(0.05)
+                ids = await running.rows("SELECT update_id FROM handled_updates ORDER BY 1")
+        columns = await running.rows("SELECT name FROM pragma_table_info('handled_updates')")
+        await running.stop()
+    assert sorted(c for (c,) in columns) == ["fingerprint", "handled_at", "update_id"]
+
+
+async def test_edits_are_throttled_with_the_messages(running: RunningBot) -> None:
+    running.emulator.push_text(PATIENT, "bonjour")
+    await replies(running, 2)
+    for i in range(15):
+        running.emulator.push_edited_text(PATIENT, 1, f"bonjour, correction {i}")
+    await asyncio.wait_for(_until_stored(running, 16), timeout=30)
+    texts = [m["text"] for m in running.emulator.sent(PATIENT)]
+    assert texts.count(plain(running.catalogue.phrase("slow_down", "fr"))) == 1
+    assert len(texts) <= 2 + 6  # the message and 5 edits fill the window: not 15 answers
+
+
+def push_album(emulator: BotAPIEmulator, chat_id: int, count: int, **kw: object) -> list[dict]:
+    """Several photos sent together: one message each, sharing a media_group_id; the caption,
+    if any, on the first."""
+    caption = kw.pop("caption", None)
+    return [
+        emulator.push_message(
+            chat_id,
+            photo=[{"file_id": f"p{n}", "file_unique_id": f"u{n}", "width": 90, "height": 90}],
+            media_group_id="13579",
+            **({"caption": caption} if caption and n == 0 else {}),
+            **kw,
+        )
+        for n in range(count)
+    ]
+
+
+async def test_an_album_is_answered_once_and_counts_once_toward_the_flood_limit(
+    running: RunningBot,
+) -> None:
+    push_album(running.emulator, PATIENT, 8, caption="les SMS reçus")
+    await asyncio.wait_for(_until_stored(running, 8), timeout=30)
+    running.emulator.push_text(PATIENT, "je veux porter plainte")
+    complaint = html_of(running.catalogue, "file_complaint", "fr")
+    await running.emulator.wait_until(
+        lambda: any(m["text"] == complaint for m in running.emulator.sent(PATIENT)),
+        timeout=20,
+        what="the answer to the message after the album",
+    )
+    assert [m["text"] for m in running.emulator.sent(PATIENT)] == [
+        plain(running.catalogue.phrase("welcome", "fr")),
+        plain(running.catalogue.phrase("attachment_received", "fr")),
+        complaint,
+    ]
+    stored = await running.rows("SELECT kind, text FROM messages WHERE direction = 'in'")
+    assert stored.count(("photo", "")) == 8  # every photo noted, no caption kept
 
 
 async def test_nlu_server_stopped_mid_conversation(

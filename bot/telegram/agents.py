@@ -1,6 +1,7 @@
 """The agents' forum group: one topic per case. Agents' messages in a case's topic are copied to
 the patient (never forwarded: no identity travels either way); "!" marks an internal note; the
-card's buttons and /take /close /reopen /note /urgent act on the case.
+card's buttons (in the case's topic only) and /take /close /reopen /note /urgent (typed, never a
+caption) act on the case.
 
 Only members of the group who are not bots act as agents; everyone else is ignored.
 """
@@ -92,7 +93,7 @@ async def on_topic_message(
     if case is None:
         return
     text = message.text or message.caption or ""
-    if text.startswith("/"):
+    if message.text is not None and text.startswith("/"):  # a caption is never a command
         command, _, argument = text.partition(" ")
         command = command.split("@")[0].lower()
         if command in COMMANDS:
@@ -122,7 +123,17 @@ async def on_card_button(
     action, _, case_id = (query.data or "").removeprefix(CASE).partition(":")
     if not (query.data or "").startswith(CASE) or not case_id.isdigit():
         return  # stale or forged
-    outcome = await act(action, int(case_id), query.from_user, "", escalations)
+    # a card's button acts on the case whose topic it is in: pressed on a message anywhere else
+    # (forged, or a message the bot cannot see), it does nothing
+    message = query.message
+    if not isinstance(message, Message) or not message.is_topic_message:
+        return
+    if message.message_thread_id is None:
+        return
+    case = await escalations.case_for_topic(message.message_thread_id)
+    if case is None or case.id != int(case_id):
+        return
+    outcome = await act(action, case.id, query.from_user, "", escalations)
     await tell_patient(bot, escalations, outcome)
     outbox.wake()
 

@@ -83,9 +83,10 @@ def build_dispatcher(helpline: Helpline) -> Dispatcher:
     deduplication = DeduplicationMiddleware(helpline.sessions)
     dp.update.outer_middleware(deduplication)
     dp.shutdown.register(deduplication.flush)
-    dp.message.outer_middleware(
-        ThrottlingMiddleware(settings.throttle_messages, settings.throttle_seconds)
-    )
+    # one window per patient for messages and edits: fifteen edits are not fifteen answers
+    throttle = ThrottlingMiddleware(settings.throttle_messages, settings.throttle_seconds)
+    dp.message.outer_middleware(throttle)
+    dp.edited_message.outer_middleware(throttle)
     dp.include_routers(
         patients.make_router(),  # first: most updates are patients' messages (private chats only)
         agents.make_router(settings.helpline_agents_chat_id),

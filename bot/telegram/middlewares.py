@@ -3,101 +3,164 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
+import zlib
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import Message, TelegramObject, Update
+from aiogram.types.update import UpdateTypeLookupError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.repositories import ChannelStateRepository
+from storage.models import utcnow
+from storage.repositories import HandledUpdateRepository
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
-LAST_UPDATE_KEY = "telegram:last_update_id"
+
+log = logging.getLogger(__name__)
+
+
+def fingerprint(update: Update) -> int:
+    """A checksum of what the update is about: its kind, its event's ids and times. A
+    redelivery has the same; another update that got the same id (ids start again with a new
+    bot token) has not. Nothing of it can be read back: no chat, no text is kept."""
+    try:
+        kind = update.event_type
+    except UpdateTypeLookupError:
+        return 0
+    fields = vars(getattr(update, kind))  # a model's fields (getattr of a missing one is slow)
+    chat = fields.get("chat")
+    about = (
+        kind,
+        chat.id if chat is not None else None,
+        fields.get("message_id"),
+        fields.get("id"),
+        fields.get("date"),
+        fields.get("edit_date"),
+    )
+    return zlib.crc32(repr(about).encode())
 
 
 class DeduplicationMiddleware(BaseMiddleware):
     """Handle each update once, also across restarts.
 
-    Within a process, the ids seen (handled or in flight) are remembered. Across restarts, the
-    highest id handled is kept in the database and everything at or below it is a redelivery
-    (polling offset lost in a crash, webhook retry). Updates are handled concurrently, so the
-    floor is the one loaded at start: an id below another already handled is not a duplicate.
+    Telegram delivers an update again when it may not have reached us (polling offset lost in a
+    crash, webhook retry), for 24 hours at most. The updates handled (or in flight) are
+    remembered, in memory and in the database (written in batches, read back at start), and an
+    exact repeat is dropped: the same id and the same event. Never "every id at or below the
+    highest handled": ids start again with a new bot token, and after a week without updates
+    Telegram picks the next at random, so the bot would fall silent for good.
+
+    In memory, two generations of KEEP / 2 seconds each: an update is remembered between one
+    and two generations, at least Telegram's 24 hours. The database forgets after KEEP.
     """
 
-    KEEP = 10_000  # ids remembered in memory
+    KEEP = 48 * 3600.0  # seconds
     COALESCE = 0.1  # seconds
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
-        self.floor: int | None = None
-        self.highest = 0
-        self.seen: set[int] = set()
+        # update id and checksum as one int: `update_id << 32 | fingerprint`
+        self.recent: set[int] = set()
+        self.older: set[int] = set()
+        self._renew_at = 0.0  # time.monotonic() when `recent` becomes `older`
+        self._loaded = False
+        self._loading = asyncio.Lock()
+        self._handled: list[tuple[int, int]] = []  # not yet written
+        self._prune = True  # the database's rows older than KEEP, at the next write
         self._writer: asyncio.Task[None] | None = None
 
-    async def _floor(self) -> int:
-        if self.floor is None:
+    async def _load(self) -> None:
+        async with self._loading:  # the first updates all wait for the one read
+            if self._loaded:
+                return
+            now = utcnow()
             async with self.sessions() as session:
-                value = await ChannelStateRepository(session).get(LAST_UPDATE_KEY)
-            if self.floor is None:  # another update may have loaded it meanwhile
-                self.floor = int(value) if value else 0
-                self.highest = max(self.highest, self.floor)
-        return self.floor
+                rows = await HandledUpdateRepository(session).since(
+                    now - timedelta(seconds=self.KEEP)
+                )
+            half = timedelta(seconds=self.KEEP / 2)
+            for update_id, checksum, handled_at in rows:
+                generation = self.recent if now - handled_at < half else self.older
+                generation.add(update_id << 32 | checksum)
+            self._renew_at = time.monotonic() + self.KEEP / 2
+            self._loaded = True
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
-        update_id = event.update_id
-        floor = await self._floor()
+        if not self._loaded:
+            await self._load()
+        if time.monotonic() >= self._renew_at:
+            self.older, self.recent = self.recent, set()
+            self._renew_at = time.monotonic() + self.KEEP / 2
+            self._prune = True
+        update_id, checksum = event.update_id, fingerprint(event)
+        key = update_id << 32 | checksum
         # no await between this check and the add: concurrent copies can't both pass
-        if update_id <= floor or update_id in self.seen:
+        if key in self.recent or key in self.older:
+            log.info("update %s dropped: a duplicate", update_id)
             return None
-        self.seen.add(update_id)
+        self.recent.add(key)
         try:
             return await handler(event, data)
         finally:
-            self.highest = max(self.highest, update_id)
-            if len(self.seen) > self.KEEP:
-                self.seen = {i for i in self.seen if i > self.highest - self.KEEP // 2}
-            # one writer at a time, always writing the latest value: under load many updates
-            # share one write instead of each waiting for its own
+            self._handled.append((update_id, checksum))
+            # one writer at a time, writing all that was handled meanwhile: under load many
+            # updates share one write instead of each waiting for its own
             if self._writer is None or self._writer.done():
                 self._writer = asyncio.create_task(self._persist())
 
     async def _persist(self) -> None:
-        written = -1
-        while written != self.highest:
+        while self._handled:
             # gather the updates finishing meanwhile into this write: under load the writer
             # would otherwise hold SQLite's single writer as often as the turns themselves
             await asyncio.sleep(self.COALESCE)
-            written = self.highest
+            handled, self._handled = self._handled, []
             async with self.sessions() as session, session.begin():
-                await ChannelStateRepository(session).set(LAST_UPDATE_KEY, str(written))
+                repository = HandledUpdateRepository(session)
+                now = utcnow()
+                await repository.add(handled, now)
+                if self._prune:
+                    self._prune = False
+                    await repository.forget_before(now - timedelta(seconds=self.KEEP))
 
     async def flush(self) -> None:
-        """Wait for the last handled id to be on disk (at shutdown)."""
+        """Wait for the updates handled to be on disk (at shutdown)."""
         if self._writer is not None:
             await self._writer
 
 
 class ThrottlingMiddleware(BaseMiddleware):
-    """At most `limit` messages per `window` seconds per chat get an answer.
+    """At most `limit` messages per `window` seconds per chat get an answer; an edit counts as
+    a message (it is answered as one), an album (photos sent together) as one.
 
     The first message over the limit gets one polite "slow down"; the rest of the flood is stored
-    (nothing is lost) but not answered, until the window has room again.
+    (nothing is lost) but not answered, until the window has room again. An album arrives as one
+    message per item: the first to come is the album's (counted, answered), the others get
+    `album_item` (stored and relayed, not answered).
     """
+
+    ALBUM_SECONDS = 60.0  # an album's items come together: within this, they are one album
 
     def __init__(self, limit: int = 6, window: float = 10.0) -> None:
         self.limit = limit
         self.window = window
         self.recent: dict[int, deque[float]] = defaultdict(deque)
         self.warned: set[int] = set()
+        self.albums: dict[tuple[int, str], float] = {}  # (chat, media group) -> first seen
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         if not isinstance(event, Message) or event.chat.type != "private":
             return await handler(event, data)
         now = time.monotonic()
+        if event.media_group_id is not None and event.edit_date is None:
+            if self._album_seen(event.chat.id, event.media_group_id, now):
+                data["album_item"] = True
+                return await handler(event, data)
         recent = self.recent[event.chat.id]
         while recent and now - recent[0] > self.window:
             recent.popleft()
@@ -109,3 +172,16 @@ class ThrottlingMiddleware(BaseMiddleware):
         data["warn"] = event.chat.id not in self.warned
         self.warned.add(event.chat.id)
         return await handler(event, data)
+
+    def _album_seen(self, chat_id: int, group: str, now: float) -> bool:
+        """Whether another item of this album came before; notes it if not."""
+        albums = self.albums
+        while albums:  # oldest first: usually none or one to forget
+            key, first = next(iter(albums.items()))
+            if now - first <= self.ALBUM_SECONDS:
+                break
+            del albums[key]
+        if (chat_id, group) in albums:
+            return True
+        albums[(chat_id, group)] = now
+        return False

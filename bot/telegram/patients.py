@@ -84,11 +84,13 @@ async def on_message(
     outbox: AgentsOutbox | None = None,
     throttled: bool = False,
     warn: bool = False,
+    album_item: bool = False,
 ) -> None:
     incoming = to_incoming(message)
     async with typing_if_slow(bot, message.chat.id):
-        # a flood is stored (and relayed) unanswered, but a crisis is answered, flood or not
-        turn = await engine.handle(incoming, throttled=throttled, warn=warn)
+        # a flood is stored (and relayed) unanswered, but a crisis is answered, flood or not;
+        # so is an album's item after the first: the album gets one answer (middlewares.py)
+        turn = await engine.handle(incoming, throttled=throttled or album_item, warn=warn)
     await send_turn(bot, engine, message.chat.id, turn)
     if outbox is not None and turn.for_agents:
         outbox.wake()  # a case opened, or a message to copy to the agents
@@ -100,6 +102,7 @@ PRIVATE = When(F.chat.type == "private")
 def make_router() -> Router:
     router = Router(name="patients")
     router.message.register(on_message, PRIVATE)
-    # an edit is answered as a new message: the patient meant the corrected text
+    # an edit is answered as a new message: the patient meant the corrected text (and it counts
+    # as one in the flood window: the throttle is on edits too, bot/telegram/app.py)
     router.edited_message.register(on_message, PRIVATE)
     return router
