@@ -24,7 +24,7 @@ from nlu.dataset import load_examples
 async def measure(url: str, requests: int, concurrency: int) -> None:
     texts = [t for by in load_examples().values() for ts in by.values() for t in ts]
     random.Random(0).shuffle(texts)
-    async with NLUClient(url, timeout=10) as client:
+    async with NLUClient(url, timeout=10, token=rasa.auth_token()) as client:
         for text in texts[:50]:  # warm-up: first calls build TF graphs and caches
             await client.parse(text)
 

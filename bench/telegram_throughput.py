@@ -225,7 +225,7 @@ async def bare_run(
 ) -> tuple[float, float]:
     """Requests per second, and the NLU server's CPU seconds."""
     pool = texts()
-    async with NLUClient(url, timeout=10) as client:
+    async with NLUClient(url, timeout=10, token=rasa.auth_token()) as client:
         queue = iter(range(total))
 
         async def worker() -> None:
@@ -283,7 +283,7 @@ def report(layout: str, rounds: list[Round], patients: int, messages: int) -> No
 async def measure(
     url: str, rasa_pid: int | None, patients: int, messages: int, rounds: int
 ) -> None:
-    async with NLUClient(url) as client:  # warm-up
+    async with NLUClient(url, token=rasa.auth_token()) as client:  # warm-up
         for text in texts()[:50]:
             await client.parse(text)
     in_flight = await best_concurrency(url, rasa_pid, patients)

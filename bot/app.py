@@ -76,7 +76,9 @@ async def open_helpline(settings: Settings, *, console: bool = False) -> AsyncIt
             OpeningHours.parse(settings.agents_hours, settings.agents_timezone),
             reminder_after=timedelta(minutes=settings.case_reminder_minutes),
         )
-        async with NLUClient(settings.rasa_url, timeout=settings.nlu_timeout) as nlu:
+        async with NLUClient(
+            settings.rasa_url, timeout=settings.nlu_timeout, token=settings.nlu_token()
+        ) as nlu:
             engine = Engine(
                 catalogue,
                 nlu,

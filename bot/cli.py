@@ -38,7 +38,8 @@ def cmd_nlu_train(args: argparse.Namespace) -> int:
 
 def cmd_nlu_serve(args: argparse.Namespace) -> int:
     host, port = _rasa_port()
-    server = rasa.RasaServer(rasa.model_path(), host=host, port=args.port or port)
+    token = get_settings().nlu_token()
+    server = rasa.RasaServer(rasa.model_path(), host=host, port=args.port or port, token=token)
 
     def stop(signum: int, _frame: object) -> None:
         # Only unwind here: stopping Rasa from inside the handler would re-enter Popen.wait().
@@ -73,12 +74,13 @@ def cmd_nlu_crisis_eval(args: argparse.Namespace) -> int:
     from nlu.crisis_eval import REPORT, evaluate, report
 
     host, port = _rasa_port()
-    server = rasa.RasaServer(rasa.model_path(), host=host, port=port)
+    token = get_settings().nlu_token()
+    server = rasa.RasaServer(rasa.model_path(), host=host, port=port, token=token)
     if server.is_ready():
-        results = asyncio.run(evaluate(server.url))
+        results = asyncio.run(evaluate(server.url, token))
     else:
         with server:
-            results = asyncio.run(evaluate(server.url))
+            results = asyncio.run(evaluate(server.url, token))
     REPORT.write_text(report(results), encoding="utf-8")
     print(f"report written to {REPORT.relative_to(rasa.ROOT)}")
     return 0
@@ -86,7 +88,9 @@ def cmd_nlu_crisis_eval(args: argparse.Namespace) -> int:
 
 async def _parse(texts: Sequence[str] | None) -> int:
     settings = get_settings()
-    async with NLUClient(settings.rasa_url, timeout=settings.nlu_timeout) as client:
+    async with NLUClient(
+        settings.rasa_url, timeout=settings.nlu_timeout, token=settings.nlu_token()
+    ) as client:
 
         async def show(text: str) -> None:
             try:
@@ -169,7 +173,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     """What `make run` starts: the NLU server, then the Telegram bot if a token is set, else the
     console chat."""
     host, port = _rasa_port()
-    server = rasa.RasaServer(rasa.model_path(), host=host, port=port)
+    token = get_settings().nlu_token()
+    server = rasa.RasaServer(rasa.model_path(), host=host, port=port, token=token)
     helpline = cmd_serve if get_settings().telegram_bot_token is not None else cmd_chat
     args.webhook = False
     if server.is_ready():

@@ -5,11 +5,15 @@ from functools import lru_cache
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from nlu.rasa import auth_token
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     rasa_url: str = "http://127.0.0.1:5005"
+    # the NLU server's API token; unset: the one the set-up wrote in var/rasa-token
+    rasa_token: SecretStr | None = None
     nlu_timeout: float = 2.0
     telegram_bot_token: SecretStr | None = None
     telegram_api_url: str | None = None
@@ -46,6 +50,12 @@ class Settings(BaseSettings):
     # the NLU inbox also shows messages the model placed with less confidence than this
     review_low_confidence: float = 0.5
     review_page_size: int = 50
+
+    def nlu_token(self) -> str:
+        """RASA_TOKEN, else the token the set-up wrote in var/rasa-token."""
+        if self.rasa_token is not None:
+            return self.rasa_token.get_secret_value()
+        return auth_token()
 
 
 @lru_cache(maxsize=1)

@@ -160,9 +160,11 @@ def report(results: dict[str, list[Read]]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-async def evaluate(rasa_url: str, sets: list[Path] | None = None) -> dict[str, list[Read]]:
+async def evaluate(
+    rasa_url: str, token: str | None = None, sets: list[Path] | None = None
+) -> dict[str, list[Read]]:
     results: dict[str, list[Read]] = {}
-    async with NLUClient(rasa_url, timeout=30) as nlu:
+    async with NLUClient(rasa_url, timeout=30, token=token) as nlu:
         for path in sets or SETS:
             results[path.relative_to(ROOT).as_posix()] = await read_all(load_set(path), nlu)
     return results

@@ -8,9 +8,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from types import TracebackType
@@ -26,6 +28,9 @@ PIPELINES_DIR = ROOT / "nlu" / "pipelines"
 DOMAIN = ROOT / "nlu" / "domain.yml"
 RASA_VENV = ROOT / ".venv-rasa"
 RASA_REQUIREMENTS = ROOT / "nlu" / "requirements.txt"
+# The NLU server's HTTP API can replace or delete the model: it answers only with this token.
+# Written by the set-up (git-ignored, 0600); RASA_TOKEN overrides it for a server elsewhere.
+TOKEN_FILE = ROOT / "var" / "rasa-token"
 
 
 class RasaError(RuntimeError):
@@ -44,6 +49,23 @@ def rasa_env() -> dict[str, str]:
         PYTHONPATH=str(ROOT),
     )
     return env
+
+
+def auth_token(path: Path = TOKEN_FILE) -> str:
+    """The token of the NLU server's HTTP API: read from `path`, made there (0600) if missing."""
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it meanwhile: use theirs
+        return path.read_text(encoding="utf-8").strip()
+    with os.fdopen(fd, "w", encoding="utf-8") as file:
+        file.write(token + "\n")
+    return token
 
 
 def rasa_command(*args: str) -> list[str]:
@@ -140,10 +162,12 @@ class RasaServer:
         host: str = "127.0.0.1",
         port: int = 5005,
         log: IO[bytes] | None = None,
+        token: str | None = None,
     ) -> None:
         self.model = model
         self.host = host
         self.port = port
+        self.token = token or auth_token()
         self._log = log
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -168,6 +192,8 @@ class RasaServer:
                 self.host,
                 "--port",
                 str(self.port),
+                "--auth-token",
+                self.token,
             ),
             cwd=ROOT,
             env=rasa_env(),
@@ -178,7 +204,8 @@ class RasaServer:
 
     def is_ready(self) -> bool:
         try:
-            with urllib.request.urlopen(f"{self.url}/status", timeout=2) as response:
+            status = f"{self.url}/status?{urllib.parse.urlencode({'token': self.token})}"
+            with urllib.request.urlopen(status, timeout=2) as response:
                 return bool(json.load(response).get("model_file"))
         except (OSError, ValueError, urllib.error.URLError):
             return False

@@ -63,6 +63,9 @@ MSG
   echo "$want" > .venv-rasa/.helpline-stamp
 fi
 
+# --- the NLU server's API token (var/rasa-token, 0600, git-ignored): Rasa answers only with it ---
+.venv/bin/python -c "from nlu.rasa import auth_token; auth_token()"
+
 # --- Debian packages the tests need, installed as root from the package registry when missing ---
 apt_install() {  # PACKAGE WHAT-NEEDS-IT
   if [ "$(id -u)" = 0 ]; then

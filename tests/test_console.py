@@ -12,7 +12,7 @@ from bot.console import chat
 from bot.engine import Engine
 from bot.settings import Settings
 from nlu.client import NLUClient
-from nlu.rasa import intents_from_domain
+from nlu.rasa import auth_token, intents_from_domain
 from responses import load_catalogue
 from storage.db import create_engine, migrate, session_factory
 
@@ -23,7 +23,7 @@ async def test_console_conversation_with_numbered_buttons(rasa_url: str, tmp_pat
     catalogue = load_catalogue(intents_from_domain())
     out = io.StringIO()
     typed = io.StringIO("bonjour\n2\n/language\n2\n/quit\nnever read\n")
-    async with NLUClient(rasa_url) as nlu:
+    async with NLUClient(rasa_url, token=auth_token()) as nlu:
         await chat(
             Engine(catalogue, nlu, session_factory(db)),
             stdin=typed,

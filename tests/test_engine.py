@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.engine import Engine, Incoming, Turn
 from nlu.client import NLUClient
 from nlu.dataset import intents_contract
+from nlu.rasa import auth_token
 from responses import load_catalogue
 from tests.conftest import free_port
 
@@ -19,7 +20,7 @@ CATALOGUE = load_catalogue(intents_contract())
 
 @pytest.fixture
 async def nlu(rasa_url: str) -> AsyncIterator[NLUClient]:
-    async with NLUClient(rasa_url) as client:
+    async with NLUClient(rasa_url, token=auth_token()) as client:
         yield client
 
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import stat
 from collections.abc import AsyncIterator
+from pathlib import Path
 
+import aiohttp
 import pytest
 from aiohttp import web
 
 from nlu.client import NLUClient, NLUUnavailable
 from nlu.dataset import load_examples, normalize
+from nlu.rasa import auth_token
 from tests.conftest import free_port
 
 # Phrases written for this test, absent from nlu/data (checked below), as patients would type them.
@@ -63,7 +68,7 @@ def test_unseen_phrases_are_not_in_the_training_data() -> None:
 async def test_unseen_phrase_lands_on_its_intent(
     rasa_url: str, lang: str, text: str, intent: str
 ) -> None:
-    async with NLUClient(rasa_url) as client:
+    async with NLUClient(rasa_url, token=auth_token()) as client:
         result = await client.parse(text)
     assert result.intent == intent, (lang, text, result.ranking[:3])
     assert result.ranking[0].name == intent
@@ -72,7 +77,7 @@ async def test_unseen_phrase_lands_on_its_intent(
 
 @pytest.mark.parametrize("text", ["", "   \n"])
 async def test_empty_text_gives_a_fallback_result(rasa_url: str, text: str) -> None:
-    async with NLUClient(rasa_url) as client:
+    async with NLUClient(rasa_url, token=auth_token()) as client:
         result = await client.parse(text)
     assert result.fell_back
     assert result.confidence == 0.0
@@ -81,14 +86,14 @@ async def test_empty_text_gives_a_fallback_result(rasa_url: str, text: str) -> N
 async def test_huge_text_is_capped_and_classified(rasa_url: str) -> None:
     text = "j'ai reçu un SMS bizarre de l'ameli avec un lien. " * 400
     assert len(text) >= 20_000
-    async with NLUClient(rasa_url, max_chars=1000) as client:
+    async with NLUClient(rasa_url, max_chars=1000, token=auth_token()) as client:
         result = await client.parse(text)
     assert len(result.text) == 1000
     assert result.intent == "phishing_report"
 
 
 async def test_one_session_serves_many_concurrent_parses(rasa_url: str) -> None:
-    async with NLUClient(rasa_url) as client:
+    async with NLUClient(rasa_url, token=auth_token()) as client:
         results = await asyncio.gather(*(client.parse("bonjour") for _ in range(20)))
     assert {r.intent for r in results} == {"greet"}
 
@@ -139,3 +144,26 @@ async def test_failing_server_raises_nlu_unavailable(misbehaving_server: str, pa
     async with NLUClient(f"{misbehaving_server}/{path}") as client:
         with pytest.raises(NLUUnavailable):
             await client.parse("bonjour")
+
+
+async def test_the_nlu_server_answers_only_with_its_token(rasa_url: str) -> None:
+    """Rasa's HTTP API can replace or delete the model: without the token, nothing."""
+    if os.environ.get("HELPLINE_TEST_RASA_URL"):
+        pytest.skip("a server started elsewhere, maybe without a token")
+    async with NLUClient(rasa_url) as client, aiohttp.ClientSession() as http:
+        with pytest.raises(NLUUnavailable):
+            await client.parse("bonjour")
+        async with http.delete(f"{rasa_url}/model") as response:
+            assert response.status == 401
+        async with http.put(f"{rasa_url}/model", json={"model_file": "/tmp/x.tar.gz"}) as response:
+            assert response.status == 401
+    async with NLUClient(rasa_url, token=auth_token()) as client:
+        assert (await client.parse("bonjour")).intent == "greet"
+
+
+def test_the_token_file_is_made_private_once(tmp_path: Path) -> None:
+    path = tmp_path / "var" / "rasa-token"
+    token = auth_token(path)
+    assert len(token) >= 40 and auth_token(path) == token
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) & 0o077 == 0

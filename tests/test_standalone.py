@@ -107,7 +107,12 @@ def test_env_example_lists_every_setting_and_every_readme_variable_without_a_val
     example = example_variables()
     assert settings <= readme_variables()
     assert readme_variables() == set(example)
-    secrets = {"TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "HELPLINE_REVIEW_PASSWORD"}
+    secrets = {
+        "TELEGRAM_BOT_TOKEN",
+        "TELEGRAM_WEBHOOK_SECRET",
+        "HELPLINE_REVIEW_PASSWORD",
+        "RASA_TOKEN",
+    }
     assert {name: example[name] for name in secrets} == dict.fromkeys(secrets, "")
     # every line is commented out: copying the file changes no default
     text = (ROOT / ".env.example").read_text(encoding="utf-8")
