@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, async_playwright, expect
+from playwright.async_api import Browser, expect
 from sqlalchemy import func, select
 
 from review.demo import SeededConversation, seed
@@ -24,18 +24,8 @@ from storage.models import Message
 from storage.repositories import MessageRepository, PatientRepository
 from tests.conftest import free_port
 from tests.review_helpers import PASSWORDS, add_accounts
+from tests.screenshots import CHROMIUM, chromium
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 NEW_TEXT = "zorglub demande si on peut être indemnisé pour cette fuite"
 
 
@@ -98,12 +88,8 @@ def server(database: tuple[str, list]) -> Iterator[str]:
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
     assert await asyncio.to_thread(os.path.exists, CHROMIUM), "no chromium: run scripts/setup.sh"
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
+    async with chromium() as browser:
         yield browser
-        await browser.close()
 
 
 async def test_sign_in_filter_read_relabel_and_export(
