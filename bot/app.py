@@ -86,6 +86,7 @@ async def open_helpline(settings: Settings, *, console: bool = False) -> AsyncIt
                 threshold=fallback_threshold(),
                 escalations=escalations if team else None,
                 team=team,
+                operator=settings.helpline_operator,
             )
             yield Helpline(engine, escalations, sessions, settings)
     finally:

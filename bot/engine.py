@@ -112,6 +112,7 @@ class Engine:
         threshold: float = 0.5,
         escalations: Escalations | None = None,
         team: bool = True,
+        operator: str = "",
     ) -> None:
         self.catalogue = catalogue
         self.nlu = nlu
@@ -121,6 +122,9 @@ class Engine:
         self.escalations = escalations
         # False: nobody can answer here (console, or no agents' group): never promise a person
         self.team = team
+        # who runs the service (HELPLINE_OPERATOR), named in the welcome; "" leaves the
+        # welcome's own "to be configured" wording
+        self.operator = operator.strip()
         # one turn at a time per patient: replies stay in order and state updates don't race
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
             weakref.WeakValueDictionary()
@@ -290,8 +294,13 @@ class _Conversation:
 
     def welcome(self) -> None:
         """The privacy notice, with the one question about reusing their messages: off
-        unless the patient says yes (reviewers may turn those into training data)."""
-        self.say(self.catalogue.phrase("welcome", self.language), self.consent_buttons())
+        unless the patient says yes (reviewers may turn those into training data). It names who
+        runs the service: HELPLINE_OPERATOR in place of the phrase `operator_unset`."""
+        text = self.catalogue.phrase("welcome", self.language)
+        if self.engine.operator:
+            unset = self.catalogue.phrase("operator_unset", self.language)
+            text = text.replace(unset, self.engine.operator)
+        self.say(text, self.consent_buttons())
 
     def consent_buttons(self) -> tuple[Button, ...]:
         return (

@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     webhook_host: str = "127.0.0.1"
     webhook_port: int = 8080
     helpline_agents_chat_id: int | None = None
+    # who runs the service, named in the privacy notice (GDPR art. 13); unset, the notice says
+    # the name is still to be configured (responses/<lang>/_ui.yml: operator_unset)
+    helpline_operator: str = ""
     database_url: str = "sqlite+aiosqlite:///var/helpline.db"
     # the privacy notice promises this: messages older than this many days are deleted
     retention_days: int = 90

@@ -213,3 +213,144 @@ def test_a_broken_edit_fails_loudly(tmp_path: Path) -> None:
     assert "thanks.md: missing" in message
     assert "button 'nowhere' is not an intent" in message
     assert "button 'help' is not a topic to follow up with" in message  # help.md points to itself
+
+
+# --- The corrections of the professional review (2026-11-29) -----------------------------------
+
+
+def text_of(catalogue, intent: str, language: str) -> str:
+    return catalogue.answer(intent, language).text
+
+
+def test_numbers_and_urls_only_unverified_facts_hold_are_never_stated(
+    catalogue, sheet: list[Fact]
+) -> None:
+    """An unverified fact may be written down (to say what not to state), never given."""
+    stated = [fact for fact in sheet if fact.status != "unverified"]
+    numbers = {n for f in stated for t in (*f.numbers, *f.figures) for n in numbers_in(t)}
+    urls = {normalise_url(url) for fact in stated for url in fact.urls}
+    for name, language, text in all_texts(catalogue):
+        assert {n for n in numbers_in(text) if len(n) >= 2} <= numbers, (name, language)
+        assert all(is_known(url, urls) for url in urls_in(text)), (name, language)
+
+
+def test_compensation_warns_that_the_civil_delay_has_very_probably_passed(catalogue) -> None:
+    for language, words in {
+        "fr": ("partie civile", "aide juridictionnelle", "protection juridique"),
+        "en": ("partie civile", "legal aid", "protection juridique"),
+    }.items():
+        text = text_of(catalogue, "compensation", language)
+        assert {"2224", "2021"} <= numbers_in(text), language
+        assert all(word in text for word in words), (language, words)
+
+
+def test_sensitive_data_answers_the_employer_question(catalogue) -> None:
+    for language, must_not in {
+        "fr": ("avis juridique", "petite partie"),
+        "en": ("legal advice", "small share"),
+    }.items():
+        text = text_of(catalogue, "sensitive_data_exposed", language)
+        assert {"3928", "0800840800"} <= numbers_in(text), language
+        assert "médecin du travail" in text and "antidiscriminations.fr" in urls_in(text), language
+        assert not any(word in text.lower() for word in must_not), language
+
+
+def test_the_welcome_names_who_runs_the_service_and_promises_no_total_erasure(catalogue) -> None:
+    for language in LANGUAGES:
+        welcome = catalogue.phrase("welcome", language)
+        unset = catalogue.phrase("operator_unset", language)
+        assert unset in welcome and "HELPLINE_OPERATOR" in unset, language  # the engine swaps it
+        assert "90" in numbers_in(welcome) and "/delete" in welcome and "Telegram" in welcome
+        for text in (
+            welcome,
+            catalogue.phrase("delete_confirm", language),
+            catalogue.phrase("delete_yes", language),
+            catalogue.phrase("deleted", language),
+            text_of(catalogue, "bot_privacy", language),
+        ):
+            assert not re.search(r"efface(nt)? tout|tout effacer|erases? everything", text), text
+        for key in ("delete_confirm", "deleted"):
+            assert "Telegram" in catalogue.phrase(key, language), (key, language)
+        assert "Telegram" in text_of(catalogue, "bot_privacy", language), language
+
+
+class _NoNLU:
+    async def parse(self, text: str):  # commands are never parsed
+        raise AssertionError(text)
+
+
+async def test_the_engine_puts_the_configured_operator_in_the_welcome(catalogue, sessions) -> None:
+    from bot.engine import Engine, Incoming
+
+    for language in LANGUAGES:
+        named = Engine(catalogue, _NoNLU(), sessions, operator="  Association Exemple ")
+        turn = await named.handle(Incoming("test", f"op-{language}", "/start", None, language))
+        welcome = turn.replies[0].text
+        assert "Association Exemple" in welcome and "HELPLINE_OPERATOR" not in welcome
+        assert welcome == catalogue.phrase("welcome", language).replace(
+            catalogue.phrase("operator_unset", language), "Association Exemple"
+        )
+        unnamed = Engine(catalogue, _NoNLU(), sessions)
+        turn = await unnamed.handle(Incoming("test", f"no-{language}", "/start", None, language))
+        assert turn.replies[0].text == catalogue.phrase("welcome", language)
+
+
+def test_identity_theft_advice_has_no_main_courante_nor_id_renewal(catalogue) -> None:
+    for language in LANGUAGES:
+        for intent in ("identity_theft", "file_complaint"):
+            text = text_of(catalogue, intent, language).lower()
+            assert "main courante" not in text, (intent, language)
+            assert not re.search(r"renouvel|renew", text), (intent, language)
+        assert "procureur" in text_of(catalogue, "identity_theft", language)
+
+
+def test_ficoba_gives_the_cnil_page_and_the_tax_space(catalogue) -> None:
+    for language in LANGUAGES:
+        for intent in ("what_to_do", "change_nir", "identity_theft"):
+            urls = urls_in(text_of(catalogue, intent, language))
+            assert "cnil.fr/demander-une-verification-sur-le-ficoba" in urls, (intent, language)
+            assert "impots.gouv.fr" in urls, (intent, language)
+
+
+def test_file_complaint_gives_the_letter_and_the_offline_routes(catalogue) -> None:
+    for language in LANGUAGES:
+        text = text_of(catalogue, "file_complaint", language)
+        assert "procureur" in text and "France Services" in text, language
+        assert "116006" in numbers_in(text), language
+        assert "service-public.fr/particuliers/vosdroits/F34124" in urls_in(text), language
+
+
+def test_blackmail_gives_17cyber_and_the_emergency_numbers_and_no_phantom_button(
+    catalogue,
+) -> None:
+    for language in LANGUAGES:
+        text = text_of(catalogue, "blackmail", language)
+        assert {"17", "112"} <= numbers_in(text) and "17cyber.gouv.fr" in urls_in(text)
+        assert not re.search(r"bouton ci-dessous|button below", text), language
+
+
+def test_scam_victim_blocks_in_the_app_first_and_gives_the_refund_limit(catalogue) -> None:
+    for language, app in {"fr": "application de votre banque", "en": "bank's app"}.items():
+        text = text_of(catalogue, "scam_victim", language)
+        assert text.index(app) < text.index("0 892 705 705"), language
+        assert {"13", "0805805817", "33442605303", "33180523376"} <= numbers_in(text), language
+        assert re.search(r"surtaxé|premium-rate", text), language
+
+
+def test_change_nir_says_how_the_number_is_built(catalogue) -> None:
+    for language, words in {"fr": "état civil", "en": "civil-status"}.items():
+        text = text_of(catalogue, "change_nir", language)
+        assert words in text and "3646" in numbers_in(text), language
+        assert not re.search(r"pas d'information vérifiée|no verified information", text)
+
+
+def test_the_leak_is_about_thirty_labs_and_email_a_minority(catalogue) -> None:
+    for language in LANGUAGES:
+        for intent in ("leak_details", "am_i_affected"):
+            text = text_of(catalogue, intent, language)
+            assert {"27", "28"} <= numbers_in(text), (intent, language)
+            assert not re.search(r"\b28 (lab|labo)|\*\*28 ", text), (intent, language)
+        details = text_of(catalogue, "leak_details", language)
+        assert not re.search(r"(souvent|often)[^.;]*e-?mail", details), language
+        cnil = text_of(catalogue, "cnil_complaint", language)
+        assert {"2021", "2022"} <= numbers_in(cnil), language
