@@ -16,6 +16,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.escalation import NOT_RELAYED, SATISFACTION, Escalations
+from bot.language import written_language
 from bot.safety import Risk, assess
 from nlu.client import FALLBACK_INTENT, NLUUnavailable, ParseResult
 from responses import Catalogue
@@ -96,9 +97,12 @@ class Turn:
 
 
 def choose_language(patient: Patient) -> str:
-    """The patient's own choice, else their app's language, else French."""
+    """The patient's own choice (/language), else the language they clearly write in, else their
+    app's language, else French."""
     if patient.language in LANGUAGES:
         return patient.language
+    if (writes := patient.state.get("writes")) in LANGUAGES:
+        return str(writes)
     return "en" if (patient.client_language or "").lower().startswith("en") else "fr"
 
 
@@ -173,6 +177,9 @@ class Engine:
             return await self._handle(incoming, risk, parsed)
 
     async def _handle(self, incoming: Incoming, risk: Risk, parsed: ParseResult | None) -> Turn:
+        # free text only: a button or a command says nothing of the language written in
+        free_text = incoming.button is None and not _is_command_text(incoming)
+        writes = written_language(incoming.text) if free_text else None
         async with self.sessions() as session, session.begin():
             patients = PatientRepository(session)
             patient, created, case = await patients.arrive(
@@ -180,6 +187,8 @@ class Engine:
             )
             if self.escalations is None:
                 case = None
+            if writes and patient.language is None and patient.state.get("writes") != writes:
+                patients.change(patient, state={**patient.state, "writes": writes})
             conversation = _Conversation(
                 self, patient, patients, MessageRepository(session), case, risk
             )

@@ -79,7 +79,7 @@ async def test_a_model_crisis_inside_a_case_gets_the_emergency_answer_and_an_urg
     assert await case_row(sessions) == [("normal", "[]", "human_handoff")]
     turn = await say(engine, MODEL_ONLY["en"], message_id=12)
     assert turn.risk >= Risk.CLEAR
-    assert texts(turn)[0] == crisis_answer()
+    assert texts(turn)[0] == crisis_answer("en")  # in the language they wrote
     assert await case_row(sessions) == [("urgent", '["crisis"]', "human_handoff")]
 
 
@@ -103,7 +103,7 @@ async def test_a_caption_the_model_reads_as_a_crisis_gets_the_emergency_answer(
 ) -> None:
     photo = Incoming("test", "1", MODEL_ONLY["en"], client_language="fr", attachment="photo")
     turn = await engine.handle(photo)
-    assert crisis_answer() in texts(turn)
+    assert crisis_answer("en") in texts(turn)
     assert await stored(
         sessions, "SELECT kind, text, intent FROM messages WHERE direction='in'"
     ) == [
