@@ -28,6 +28,7 @@ bench: train
 	$(VENV_BIN)/python bench/nlu_parse.py
 	$(VENV_BIN)/python bench/engine_turn.py
 	$(VENV_BIN)/python bench/telegram_throughput.py
+	$(VENV_BIN)/python bench/telegram_limits.py
 	$(VENV_BIN)/python bench/agents_pacing.py
 	$(VENV_BIN)/python bench/redaction.py
 

@@ -16,6 +16,7 @@ import json
 import logging
 import re
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -56,7 +57,7 @@ DEFAULT_DESCRIPTIONS = {
     500: "Internal Server Error",
     502: "Bad Gateway",
 }
-# What counts toward a group's message limit (see limit_rate).
+# What counts toward a group's message limit and the bot-wide one (limit_rate, limit_bot_rate).
 RATE_LIMITED = frozenset(
     {"sendMessage", "copyMessage", "forwardMessage", "createForumTopic", "sendPhoto",
      "sendDocument", "sendVoice", "sendVideo", "sendAudio", "sendSticker", "sendAnimation"}
@@ -475,7 +476,9 @@ class BotAPIEmulator:
         self._admin_posts_in_closed = False
         self._rate_limits: dict[int, tuple[int, float]] = {}
         self._rate_log: dict[int, list[float]] = {}
-        self.rate_refusals = 0
+        self._bot_rate: tuple[int, float] | None = None
+        self._bot_rate_log: deque[float] = deque()
+        self.rate_refusals = 0  # 429s answered by limit_rate and limit_bot_rate
         self._file_paths: dict[str, str] = {}
         self._extra: dict[str, Any] = {}
         methods: dict[str, Callable[[JSON, dict[str, _Upload]], Any]] = {
@@ -773,6 +776,28 @@ class BotAPIEmulator:
         recent.append(now)
         self._rate_log[chat_id] = recent
 
+    def limit_bot_rate(self, count: int, per_seconds: float) -> None:
+        """Like Telegram's limit on one bot's messages, all chats together (about 30 a second):
+        more than ``count`` messages (the same kinds as ``limit_rate``) within ``per_seconds``
+        answer 429 with ``retry_after``. A message refused by either limit counts toward none."""
+        self._bot_rate = (count, per_seconds)
+
+    def _check_bot_rate(self, method: str) -> None:
+        if self._bot_rate is None or method not in RATE_LIMITED:
+            return
+        count, window = self._bot_rate
+        recent, now = self._bot_rate_log, time.monotonic()
+        while recent and now - recent[0] >= window:
+            recent.popleft()
+        if len(recent) >= count:
+            self.rate_refusals += 1
+            retry = max(1, int(recent[0] + window - now + 0.999))
+            raise ApiError(429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})
+
+    def _count_bot_rate(self, method: str) -> None:
+        if self._bot_rate is not None and method in RATE_LIMITED:
+            self._bot_rate_log.append(time.monotonic())
+
     def block(self, chat_id: int) -> None:
         """The user blocked the bot: sends to ``chat_id`` answer 403."""
         self._blocked.add(chat_id)
@@ -926,6 +951,71 @@ class BotAPIEmulator:
         self._notify()
         return status
 
+    async def deliver_webhook_updates(
+        self,
+        *,
+        shuffle: Callable[[list[JSON]], None] | None = None,
+        retry_after: float = 0.05,
+        timeout: float = 30.0,  # noqa: ASYNC109 - part of the test-facing API
+    ) -> int:
+        """Deliver every pending update like Telegram: all at once, up to the webhook's
+        ``max_connections`` posts in flight (setWebhook, 40 by default), each with the secret
+        token header and posted again every ``retry_after`` seconds until answered 2xx (a
+        refused connection or an error status alike); a reply-in-webhook is executed. So they
+        reach the bot in any order: ``shuffle`` (e.g. ``random.Random(7).shuffle``) sets the order
+        the posts start in. Returns the number of posts made (retries included)."""
+        if self._webhook is None:
+            raise RuntimeError("no webhook is set: the bot must call setWebhook first")
+        webhook = self._webhook
+        allowed = webhook["allowed_updates"]
+        pending: list[JSON] = []
+        for update in self._updates:
+            kind = _update_type(update)
+            if kind in allowed if allowed else kind not in NOT_DEFAULT_UPDATES:
+                pending.append(update)
+            else:
+                self.discarded_updates.append(update)
+        self._updates = list(pending)
+        if shuffle is not None:
+            shuffle(pending)
+        headers = {}
+        if secret := webhook.get("secret_token"):
+            headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+        posts = 0
+
+        async def deliver(session: aiohttp.ClientSession, update: JSON) -> None:
+            nonlocal posts
+            while True:
+                posts += 1
+                try:
+                    async with session.post(
+                        webhook["url"], json=update, headers=headers
+                    ) as response:
+                        if 200 <= response.status < 300:
+                            reply = await self._read_webhook_reply(response)
+                            break
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(retry_after)
+            delivered = update["update_id"]
+            self._updates = [u for u in self._updates if u["update_id"] != delivered]
+            if reply is not None:
+                await self._call(*reply)
+            self._notify()
+
+        connector = aiohttp.TCPConnector(limit=webhook["max_connections"])
+        async with aiohttp.ClientSession(connector=connector) as session:
+            try:
+                async with asyncio.timeout(timeout), asyncio.TaskGroup() as posting:
+                    for update in pending:
+                        posting.create_task(deliver(session, _json_copy(update)))
+            except TimeoutError:
+                raise TimeoutError(
+                    f"webhook: {len(self._updates)} update(s) still not answered 2xx after "
+                    f"{timeout}s ({posts} posts)"
+                ) from None
+        return posts
+
     # ------------------------------------------------------------------ HTTP plumbing
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
@@ -979,7 +1069,9 @@ class BotAPIEmulator:
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")
             self._apply_fault(name, params)
+            self._check_bot_rate(name)
             self._apply_rate_limit(name, params)
+            self._count_bot_rate(name)
             result = handler(params, uploads)
             if inspect.isawaitable(result):
                 result = await result

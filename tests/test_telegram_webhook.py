@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -54,6 +55,58 @@ async def test_webhook_mode_answers_and_checks_the_secret_token(
             assert len(emulator.sent(PATIENT)) == 2
         finally:
             await runner.cleanup()
+
+
+async def test_the_emulator_posts_updates_like_telegram_at_once_until_answered(
+    emulator: BotAPIEmulator,
+) -> None:
+    """deliver_webhook_updates: every pending update posted at once, at most `max_connections`
+    in flight, with the secret token, and posted again until answered 2xx (no server yet, a
+    500), as Telegram does after the bot went down."""
+    port = free_port()
+    tries: dict[int, int] = {}
+    answered: list[int] = []
+    tokens: set[str | None] = set()
+    in_flight = peak = 0
+
+    async def hook(request: web.Request) -> web.Response:
+        nonlocal in_flight, peak
+        tokens.add(request.headers.get("X-Telegram-Bot-Api-Secret-Token"))
+        update_id = (await request.json())["update_id"]
+        tries[update_id] = tries.get(update_id, 0) + 1
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.05)
+        in_flight -= 1
+        if tries[update_id] == 1:
+            return web.Response(status=500)
+        answered.append(update_id)
+        return web.json_response({})
+
+    api = f"{emulator.base_url}/bot{emulator.token}"
+    async with aiohttp.ClientSession() as session:
+        webhook = {"url": f"http://127.0.0.1:{port}/hook", "secret_token": SECRET}
+        async with session.post(f"{api}/setWebhook", json={**webhook, "max_connections": 3}):
+            pass
+        pushed = [emulator.push_text(PATIENT, f"message {n}")["update_id"] for n in range(8)]
+        delivering = asyncio.create_task(emulator.deliver_webhook_updates())
+        await asyncio.sleep(0.2)  # nobody listens yet: refused, posted again
+        app = web.Application()
+        app.router.add_post("/hook", hook)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, "127.0.0.1", port).start()
+            posts = await delivering
+        finally:
+            await runner.cleanup()
+        async with session.post(f"{api}/getWebhookInfo") as response:
+            info = (await response.json())["result"]
+    assert sorted(answered) == pushed and set(tries.values()) == {2}  # a 500, then a 200
+    assert tokens == {SECRET}
+    assert peak == 3  # max_connections
+    assert posts > 2 * len(pushed)  # refused connections were posted again too
+    assert info["pending_update_count"] == 0
 
 
 async def test_server_errors_are_retried_and_commands_set_in_both_languages(

@@ -20,7 +20,12 @@ from bot.schedule import Every
 from bot.settings import Settings
 from bot.telegram import agents, buttons, other_chats, patients
 from bot.telegram.agents_outbox import AgentsOutbox
-from bot.telegram.middlewares import DeduplicationMiddleware, ThrottlingMiddleware
+from bot.telegram.middlewares import (
+    DeduplicationMiddleware,
+    OrderMiddleware,
+    ThrottlingMiddleware,
+)
+from bot.telegram.send_queue import SendQueue, send_queued
 from bot.telegram.sending import RetryMiddleware
 from bot.telegram.session import HelplineSession
 from responses import Catalogue
@@ -28,9 +33,12 @@ from responses import Catalogue
 log = logging.getLogger(__name__)
 COMMANDS = ("start", "help", "human", "privacy", "consent", "language", "delete")
 WEBHOOK_PATH = "/telegram/webhook"
+# Telegram posts up to 40 updates at once: they arrive within this of each other (OrderMiddleware)
+WEBHOOK_ARRIVAL_WINDOW = 0.05  # seconds
 
 
-def build_bot(settings: Settings) -> Bot:
+def build_bot(settings: Settings, send_queue: SendQueue | None = None) -> Bot:
+    """The bot; every message it sends waits in `send_queue` (by default Telegram's limit)."""
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     api = (
@@ -40,6 +48,8 @@ def build_bot(settings: Settings) -> Bot:
     )
     session = HelplineSession(api=api) if api else HelplineSession()
     session.middleware(RetryMiddleware())
+    # inside the retries: a message sent again after a 5xx waits for its turn again
+    session.middleware(send_queue or SendQueue())
     return Bot(
         settings.telegram_bot_token.get_secret_value(),
         session=session,
@@ -80,6 +90,8 @@ def build_dispatcher(helpline: Helpline) -> Dispatcher:
         agents_chat_id=settings.helpline_agents_chat_id,
         catalogue=helpline.engine.catalogue,
     )
+    # first: each patient's updates in order, before anything awaits
+    dp.update.outer_middleware(OrderMiddleware())
     deduplication = DeduplicationMiddleware(helpline.sessions)
     dp.update.outer_middleware(deduplication)
     dp.shutdown.register(deduplication.flush)
@@ -97,6 +109,7 @@ def build_dispatcher(helpline: Helpline) -> Dispatcher:
     dp.startup.register(set_commands)
     dp.startup.register(outbox.start)
     dp.shutdown.register(outbox.stop)
+    dp.shutdown.register(send_queued)
 
     async def apply_retention() -> None:
         done = await retention(helpline.sessions, settings.retention_days)
@@ -133,9 +146,12 @@ def build_webhook_app(helpline: Helpline, bot: Bot, dp: Dispatcher) -> web.Appli
     if secret is None:
         raise ValueError("TELEGRAM_WEBHOOK_SECRET is required in webhook mode")
     app = web.Application()
-    SimpleRequestHandler(dp, bot, secret_token=secret.get_secret_value()).register(
-        app, path=WEBHOOK_PATH
-    )
+    SimpleRequestHandler(
+        dp,
+        bot,
+        secret_token=secret.get_secret_value(),
+        arrival_window=WEBHOOK_ARRIVAL_WINDOW,
+    ).register(app, path=WEBHOOK_PATH)
     setup_application(app, dp, bot=bot)
     return app
 

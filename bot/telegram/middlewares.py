@@ -1,4 +1,5 @@
-"""Outer middlewares: update de-duplication (durable) and per-patient throttling."""
+"""Outer middlewares: each patient's updates in order, update de-duplication (durable) and
+per-patient throttling."""
 
 from __future__ import annotations
 
@@ -22,6 +23,87 @@ from storage.repositories import HandledUpdateRepository
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 log = logging.getLogger(__name__)
+
+
+def private_chat(update: Update) -> int | None:
+    """The private chat (a patient's) an update comes from, or None: a group's, a channel's."""
+    event = update.message or update.edited_message
+    if event is None:
+        query = update.callback_query
+        event = query.message if query is not None else update.my_chat_member
+    chat = event.chat if event is not None else None
+    return chat.id if chat is not None and chat.type == "private" else None
+
+
+class _InFlight:
+    __slots__ = ("done", "update_id")
+
+    def __init__(self, update_id: int) -> None:
+        self.update_id = update_id
+        self.done: asyncio.Event | None = None  # made when an update waits for this one
+
+
+class OrderMiddleware(BaseMiddleware):
+    """Each patient's updates handled one at a time, in the order Telegram numbered them
+    (`update_id`), whatever order they arrive in.
+
+    They arrive out of it: a webhook gets up to `max_connections` (40) posts at once, each
+    retried until answered; polling hands over a batch whose updates are handled concurrently,
+    and after a restart a backlog's next batch races the first (de-duplication reads the
+    database before the first update goes on). So this is the outermost middleware: nothing
+    awaits before it.
+
+    Per private chat, the updates in flight (arrived, not done) are known; an update goes on
+    once those with lower ids are done. It never waits for an id that has not arrived (updates
+    may be lost, ids skip), and never longer than WAIT for the ones present: then it goes on
+    (the engine's per-patient lock still keeps turns apart). On arrival it first lets the
+    updates sent with it arrive too: one loop trip, in which all the tasks of a getUpdates batch
+    start; webhook posts sent together arrive a few ms apart, so the webhook server passes a
+    longer `arrival_window` (seconds) with its updates (bot/telegram/app.py).
+    """
+
+    WAIT = 10.0  # seconds
+
+    def __init__(self) -> None:
+        self.chats: dict[int, list[_InFlight]] = {}
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        chat = private_chat(event)
+        if chat is None:
+            return await handler(event, data)
+        mine = _InFlight(event.update_id)
+        in_flight = self.chats.get(chat)
+        if in_flight is None:
+            in_flight = self.chats[chat] = []
+        in_flight.append(mine)
+        try:
+            await asyncio.sleep(data.get("arrival_window", 0))
+            if any(other.update_id < mine.update_id for other in in_flight):
+                await self._wait_turn(in_flight, mine)
+            return await handler(event, data)
+        finally:
+            in_flight.remove(mine)
+            if not in_flight:
+                del self.chats[chat]
+            if mine.done is not None:
+                mine.done.set()
+
+    async def _wait_turn(self, in_flight: list[_InFlight], mine: _InFlight) -> None:
+        try:
+            async with asyncio.timeout(self.WAIT):
+                while earlier := [o for o in in_flight if o.update_id < mine.update_id]:
+                    # the one just before: it went on after those before it, as a rule
+                    last = max(earlier, key=lambda other: other.update_id)
+                    if last.done is None:
+                        last.done = asyncio.Event()
+                    await last.done.wait()
+        except TimeoutError:
+            log.warning(
+                "update %s went on before %d earlier one(s) of its chat, still in flight",
+                mine.update_id,
+                len(earlier),
+            )
 
 
 def fingerprint(update: Update) -> int:

@@ -1,8 +1,11 @@
 """Sending to Telegram: the engine's turns as HTML messages, with Telegram's limits honoured.
 
-`RetryMiddleware` wraps every Bot API call: 429 waits `retry_after` and tries again, 5xx and network
-errors back off exponentially, both a bounded number of times. A 403 (the patient blocked the bot)
-is never retried: the caller marks the patient.
+Every message goes through the bot's `SendQueue` (send_queue.py): paced under Telegram's bot-wide
+limit, crisis answers first, a patient's replies in order, a 429 waited out however many times.
+`RetryMiddleware` wraps every Bot API call: 5xx and network errors back off exponentially, a
+bounded number of times; so does a 429 on what the queue does not pace (edits, chat actions). A
+reply still failing waits and goes again, for as long as it takes. A 403 (the patient blocked the
+bot) is never retried: the patient is marked.
 """
 
 from __future__ import annotations
@@ -21,11 +24,15 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
+from aiogram.types import InlineKeyboardMarkup
 
 from bot.engine import Engine, Reply, Turn
+from bot.safety import Risk
 from bot.telegram.render import keyboard, to_html_parts
+from bot.telegram.send_queue import SendQueue
 
 log = logging.getLogger(__name__)
+RESEND_AFTER, RESEND_AFTER_MAX = 5.0, 60.0  # seconds: a reply Telegram failed to take goes again
 
 
 class RetryMiddleware(BaseRequestMiddleware):
@@ -66,22 +73,67 @@ class RetryMiddleware(BaseRequestMiddleware):
         raise AssertionError("unreachable")
 
 
-async def send_replies(bot: Bot, chat_id: int, replies: Iterable[Reply]) -> bool:
-    """Send replies to a patient, in order (buttons on the last part of a long reply); False
-    when the patient blocked the bot (403), which is never retried."""
-    try:
-        for reply in replies:
-            parts = to_html_parts(reply.text)
-            for index, part in enumerate(parts):
-                markup = keyboard(reply.buttons) if index == len(parts) - 1 else None
-                await bot.send_message(chat_id, part, reply_markup=markup)
-    except TelegramForbiddenError:
-        log.info("a patient blocked the bot; marked, not retried")
-        return False
-    return True
+async def send_replies(
+    bot: Bot, chat_id: int, replies: Iterable[Reply], *, urgent: bool = False
+) -> bool:
+    """Send replies to a patient after those queued for them before, and wait until they are
+    sent; `urgent` (a crisis answer) goes ahead of other patients'. False when the patient
+    blocked the bot (403), which is never retried."""
+    replies = list(replies)
+    queue = SendQueue.of(bot)
+    if queue is None:
+        return await deliver(bot, chat_id, replies)
+    reached = True
+
+    async def job() -> None:
+        nonlocal reached
+        reached = await deliver(bot, chat_id, replies)
+
+    await queue.submit(chat_id, job, urgent=urgent)
+    return reached
 
 
 async def send_turn(bot: Bot, engine: Engine, chat_id: int, turn: Turn) -> None:
-    """Send every reply of a turn; a patient who blocked the bot is marked."""
-    if not await send_replies(bot, chat_id, turn.replies):
-        await engine.blocked("telegram", str(chat_id))
+    """Queue every reply of a turn (sent in the background, in order); a patient who blocked
+    the bot is marked. A crisis, possible or clear, is answered ahead of other patients."""
+
+    async def job() -> None:
+        if not await deliver(bot, chat_id, turn.replies):
+            await engine.blocked("telegram", str(chat_id))
+
+    queue = SendQueue.of(bot)
+    if queue is None:
+        await job()
+    elif turn.replies:  # a flood being throttled gets none
+        queue.submit(chat_id, job, urgent=turn.risk >= Risk.POSSIBLE)
+
+
+async def deliver(bot: Bot, chat_id: int, replies: Iterable[Reply]) -> bool:
+    """Send replies, in order (buttons on the last part of a long reply); False when the
+    patient blocked the bot (403)."""
+    for reply in replies:
+        parts = to_html_parts(reply.text)
+        for index, part in enumerate(parts):
+            markup = keyboard(reply.buttons) if index == len(parts) - 1 else None
+            if not await _send(bot, chat_id, part, markup):
+                return False
+    return True
+
+
+async def _send(bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> bool:
+    """One message, however long Telegram is down: a reply is never given up."""
+    wait = RESEND_AFTER
+    while True:
+        try:
+            await bot.send_message(chat_id, text, reply_markup=markup)
+            return True
+        except TelegramForbiddenError:
+            log.info("a patient blocked the bot; marked, not retried")
+            return False
+        except (TelegramServerError, TelegramNetworkError) as error:
+            # RetryMiddleware's attempts are spent: an outage, not a hiccup
+            log.warning(
+                "a reply waits for Telegram (%s): again in %.0f s", type(error).__name__, wait
+            )
+            await asyncio.sleep(wait)
+            wait = min(2 * wait, RESEND_AFTER_MAX)
