@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -176,7 +176,18 @@ class Engine:
                 return await self._record(incoming, notice="slow_down" if warn else None)
             return await self._handle(incoming, risk, parsed)
 
-    async def _handle(self, incoming: Incoming, risk: Risk, parsed: ParseResult | None) -> Turn:
+    async def answer_stored(self, incoming: Incoming) -> Turn | None:
+        """Answer a text `_record` stored unanswered (a flood's last one, once the flood is
+        over), without storing it again. None: a crisis, answered in the flood already."""
+        async with self._lock(incoming):
+            risk, parsed = await self.assess(incoming)
+            if risk is not Risk.NONE:
+                return None
+            return await self._handle(incoming, risk, parsed, stored=True)
+
+    async def _handle(
+        self, incoming: Incoming, risk: Risk, parsed: ParseResult | None, *, stored: bool = False
+    ) -> Turn:
         # free text only: a button or a command says nothing of the language written in
         free_text = incoming.button is None and not _is_command_text(incoming)
         writes = written_language(incoming.text) if free_text else None
@@ -187,11 +198,12 @@ class Engine:
             )
             if self.escalations is None:
                 case = None
+            if stored and case is not None:  # relayed to the person when stored: theirs to answer
+                return Turn(language=choose_language(patient))
             if writes and patient.language is None and patient.state.get("writes") != writes:
                 patients.change(patient, state={**patient.state, "writes": writes})
-            conversation = _Conversation(
-                self, patient, patients, MessageRepository(session), case, risk
-            )
+            messages = _AlreadyStored(session) if stored else MessageRepository(session)
+            conversation = _Conversation(self, patient, patients, messages, case, risk)
             if created:
                 conversation.welcome()
             if case is not None and incoming.button is None and not _is_command_text(incoming):
@@ -251,6 +263,14 @@ class Engine:
         """The channel said the patient blocked us: remember it, so nobody retries forever."""
         async with self.sessions() as session, session.begin():
             await PatientRepository(session).mark_blocked(channel, chat_id)
+
+
+class _AlreadyStored(MessageRepository):
+    """The patient's message is stored already (`Engine._record`): only the replies are."""
+
+    def add(self, patient: Patient, direction: str, text: str, **kw: Any) -> None:
+        if direction != "in":
+            super().add(patient, direction, text, **kw)
 
 
 def _is_command(text: str) -> bool:

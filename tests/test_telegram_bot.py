@@ -321,6 +321,54 @@ async def test_a_flood_gets_one_slow_down_and_nothing_is_lost(running: RunningBo
     assert len(sent) < 20  # not 50 answers
 
 
+ATTACHMENTS: list[dict] = [
+    {"photo": [{"file_id": "p", "file_unique_id": "up", "width": 90, "height": 90}]},
+    {
+        "sticker": {
+            "file_id": "s", "file_unique_id": "us", "type": "regular", "width": 512,
+            "height": 512, "is_animated": False, "is_video": False,
+        }
+    },
+    {"voice": {"file_id": "v", "file_unique_id": "uv", "duration": 3}},
+    {"document": {"file_id": "d", "file_unique_id": "ud", "file_name": "sms.pdf"}},
+    {"location": {"latitude": 48.85, "longitude": 2.35}},
+    {"contact": {"phone_number": "+33612345678", "first_name": "Paul"}},
+]  # fmt: skip
+
+
+async def test_a_question_sent_in_a_burst_is_answered_once_the_window_frees(
+    emulator: BotAPIEmulator, rasa_url: str, tmp_path: Path
+) -> None:
+    settings = settings_for(emulator, rasa_url, tmp_path / "bot.db").model_copy(
+        update={"throttle_seconds": 3.0}  # the default 6 messages in 3 s, not 10
+    )
+    async with open_helpline(settings) as helpline:
+        running = await start_bot(emulator, helpline)
+        for content in ATTACHMENTS:  # six attachments fill the window...
+            emulator.push_message(PATIENT, **content)
+        emulator.push_text(PATIENT, "je veux porter plainte")  # ...the question is over it
+        complaint = html_of(running.catalogue, "file_complaint", "fr")
+        await emulator.wait_until(
+            lambda: any(m["text"] == complaint for m in emulator.sent(PATIENT)),
+            timeout=20,
+            what="the answer to the question sent in the burst",
+        )
+        before = len(emulator.calls("sendMessage", chat_id=PATIENT))
+        emulator.push_text(PATIENT, "merci")  # its answer comes after any second one
+        await emulator.wait_for_calls("sendMessage", before + 1, chat_id=PATIENT)
+        texts = [m["text"] for m in emulator.sent(PATIENT)]
+        questions = await running.rows(
+            "SELECT count(*) FROM messages WHERE direction = 'in' AND text LIKE '%plainte%'"
+        )
+        await running.stop()
+    slow = plain(running.catalogue.phrase("slow_down", "fr"))
+    assert texts.count(slow) == 1
+    assert texts.count(complaint) == 1
+    assert texts.index(slow) < texts.index(complaint)  # answered after the flood, not in it
+    assert texts[-1] != complaint
+    assert questions == [(1,)]  # stored once, when it came
+
+
 async def _until_stored(running: RunningBot, count: int) -> None:
     while (await running.rows("SELECT count(*) FROM messages WHERE direction='in'"))[0][0] < count:
         await running.emulator.wait_for_calls(

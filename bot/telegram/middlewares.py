@@ -221,9 +221,12 @@ class ThrottlingMiddleware(BaseMiddleware):
     a message (it is answered as one), an album (photos sent together) as one.
 
     The first message over the limit gets one polite "slow down"; the rest of the flood is stored
-    (nothing is lost) but not answered, until the window has room again. An album arrives as one
-    message per item: the first to come is the album's (counted, answered), the others get
-    `album_item` (stored and relayed, not answered).
+    (nothing is lost) but not answered, until the window has room again. Then the flood's last
+    text (not a photo, a sticker...) is answered, once: the patient's question is not left
+    unanswered. It goes through the handler again with `answer_stored` (already stored: the
+    engine answers it without storing it twice), unless the patient wrote again meanwhile and
+    got an answer. An album arrives as one message per item: the first to come is the album's
+    (counted, answered), the others get `album_item` (stored and relayed, not answered).
     """
 
     ALBUM_SECONDS = 60.0  # an album's items come together: within this, they are one album
@@ -234,6 +237,9 @@ class ThrottlingMiddleware(BaseMiddleware):
         self.recent: dict[int, deque[float]] = defaultdict(deque)
         self.warned: set[int] = set()
         self.albums: dict[tuple[int, str], float] = {}  # (chat, media group) -> first seen
+        # per throttled chat: the task answering its last throttled text when the window frees
+        self.later: dict[int, asyncio.Task[None]] = {}
+        self._stopping_with: set[int] = set()  # the dispatchers whose shutdown cancels them
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         if not isinstance(event, Message) or event.chat.type != "private":
@@ -249,11 +255,52 @@ class ThrottlingMiddleware(BaseMiddleware):
         if len(recent) < self.limit:
             recent.append(now)
             self.warned.discard(event.chat.id)
+            if (later := self.later.pop(event.chat.id, None)) is not None:
+                later.cancel()  # answered now: the flood's last text is no longer the last word
             return await handler(event, data)
         data["throttled"] = True
         data["warn"] = event.chat.id not in self.warned
         self.warned.add(event.chat.id)
+        if event.text is not None:  # a question, not a photo or a sticker: answered later
+            self._answer_later(event, handler, data, recent[0] + self.window - now)
         return await handler(event, data)
+
+    def _answer_later(
+        self, event: Message, handler: Handler, data: dict[str, Any], delay: float
+    ) -> None:
+        chat_id = event.chat.id
+        if (earlier := self.later.pop(chat_id, None)) is not None:
+            earlier.cancel()  # only the latest text of the flood is answered
+        dispatcher = data.get("dispatcher")
+        if dispatcher is not None and id(dispatcher) not in self._stopping_with:
+            self._stopping_with.add(id(dispatcher))
+            dispatcher.shutdown.register(self.stop)
+        later = {**data, "throttled": False, "warn": False, "answer_stored": True}
+        self.later[chat_id] = asyncio.create_task(
+            self._answer(chat_id, event, handler, later, max(delay, 0.0))
+        )
+
+    async def _answer(
+        self, chat_id: int, event: Message, handler: Handler, data: dict[str, Any], delay: float
+    ) -> None:
+        await asyncio.sleep(delay)
+        del self.later[chat_id]  # from here on it answers: a new message no longer cancels it
+        now = time.monotonic()
+        recent = self.recent[chat_id]
+        while recent and now - recent[0] > self.window:
+            recent.popleft()
+        recent.append(now)  # the answer counts in the window like any other
+        self.warned.discard(chat_id)
+        try:
+            await handler(event, data)
+        except Exception:
+            log.exception("the flood's last message in chat %s was not answered", chat_id)
+
+    async def stop(self) -> None:
+        """Cancel the answers still waiting for their window (at shutdown)."""
+        for task in list(self.later.values()):
+            task.cancel()
+        self.later.clear()
 
     def _album_seen(self, chat_id: int, group: str, now: float) -> bool:
         """Whether another item of this album came before; notes it if not."""

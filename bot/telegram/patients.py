@@ -85,12 +85,19 @@ async def on_message(
     throttled: bool = False,
     warn: bool = False,
     album_item: bool = False,
+    answer_stored: bool = False,
 ) -> None:
     incoming = to_incoming(message)
     async with typing_if_slow(bot, message.chat.id):
-        # a flood is stored (and relayed) unanswered, but a crisis is answered, flood or not;
-        # so is an album's item after the first: the album gets one answer (middlewares.py)
-        turn = await engine.handle(incoming, throttled=throttled or album_item, warn=warn)
+        if answer_stored:  # a flood's last text, stored then: its answer, once the flood is over
+            turn = await engine.answer_stored(incoming)
+            if turn is None:
+                return
+        else:
+            # a flood is stored (and relayed) unanswered, but a crisis is answered, flood or
+            # not; so is an album's item after the first: the album gets one answer
+            # (middlewares.py)
+            turn = await engine.handle(incoming, throttled=throttled or album_item, warn=warn)
     await send_turn(bot, engine, message.chat.id, turn)
     if outbox is not None and turn.for_agents:
         outbox.wake()  # a case opened, or a message to copy to the agents
