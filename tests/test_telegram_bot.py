@@ -137,7 +137,7 @@ async def slow_nlu(rasa_url: str, delay: float) -> AsyncIterator[str]:
         async with (
             ClientSession() as client,
             client.post(
-                rasa_url + request.path, data=body, headers={"Content-Type": "application/json"}
+                rasa_url + request.path_qs, data=body, headers={"Content-Type": "application/json"}
             ) as answer,
         ):
             return web.Response(
