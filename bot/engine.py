@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.escalation import NOT_RELAYED, SATISFACTION, Escalations
 from bot.language import written_language
-from bot.safety import Risk, assess
+from bot.safety import NetReading, Risk, read
 from nlu.client import FALLBACK_INTENT, NLUUnavailable, ParseResult
 from responses import Catalogue
 from storage.cases import OutboxRepository
@@ -158,11 +158,11 @@ class Engine:
     async def assess(self, incoming: Incoming) -> tuple[Risk, ParseResult | None]:
         """The keyword net and the model together: a model `crisis` counts like a keyword hit,
         on every path (text, caption, edit, throttled message, message inside a case)."""
-        risk = assess(incoming.text) if incoming.button is None else Risk.NONE
-        parsed = await self._parse(incoming, risk)
-        if parsed is not None:
-            risk = assess(incoming.text, parsed.score("crisis"))
-        return risk, parsed
+        net = read(incoming.text) if incoming.button is None else NetReading(Risk.NONE, False)
+        parsed = await self._parse(incoming, net.risk)
+        if parsed is None:
+            return net.risk, parsed
+        return net.with_score(parsed.score("crisis")), parsed
 
     async def handle(
         self, incoming: Incoming, *, throttled: bool = False, warn: bool = False

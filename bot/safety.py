@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from enum import IntEnum
 
 
@@ -180,33 +181,45 @@ def normalize(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", text).split())
 
 
-def _net(text: str) -> tuple[Risk, bool]:
-    """The keyword net's risk, and whether a figure of speech was taken out of the text."""
+@dataclass(frozen=True, slots=True)
+class NetReading:
+    """What the keyword net read in a text: its risk, and whether a figure of speech was taken
+    out of it."""
+
+    risk: Risk
+    idiom: bool
+
+    def with_score(self, score: float) -> Risk:
+        """The higher of the net's risk and the model's (`score`: its crisis confidence). A
+        middling score on a text whose only risk words were a figure of speech (« ça me tue »,
+        "I'm dying here") is that figure of speech, not a question to ask."""
+        model = risk_of_score(score)
+        if model is Risk.POSSIBLE and self.idiom and self.risk is Risk.NONE:
+            model = Risk.NONE
+        return max(self.risk, model)
+
+
+def read(text: str) -> NetReading:
+    """The keyword net on a text (read once per message: the patterns are many)."""
     normalized = normalize(text)
     folded = NOT_ABOUT_ME_RE.sub(" ", normalized)
     idiom = folded != normalized
     if not folded.strip():
-        return Risk.NONE, idiom
+        return NetReading(Risk.NONE, idiom)
     if IMMINENT_NET.search(folded):
-        return Risk.IMMINENT, idiom
+        return NetReading(Risk.IMMINENT, idiom)
     if CRISIS.search(folded):
-        return Risk.CLEAR, idiom
+        return NetReading(Risk.CLEAR, idiom)
     if POSSIBLE_NET.search(folded):
-        return Risk.POSSIBLE, idiom
-    return Risk.NONE, idiom
+        return NetReading(Risk.POSSIBLE, idiom)
+    return NetReading(Risk.NONE, idiom)
 
 
 def assess(text: str, score: float | None = None) -> Risk:
-    """The risk in a text: the keyword net's, and with `score` (the model's crisis confidence)
-    the higher of the two. A middling score on a text whose only risk words were a figure of
-    speech (« ça me tue », "I'm dying here") is that figure of speech, not a question to ask."""
-    net, idiom = _net(text)
-    if score is None:
-        return net
-    model = risk_of_score(score)
-    if model is Risk.POSSIBLE and idiom and net is Risk.NONE:
-        model = Risk.NONE
-    return max(net, model)
+    """The risk in a text: the keyword net's, and with `score` the higher of it and the
+    model's (NetReading.with_score)."""
+    reading = read(text)
+    return reading.risk if score is None else reading.with_score(score)
 
 
 def risk_of_score(score: float) -> Risk:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.safety import Risk, assess, risk_of_score
+from bot.safety import Risk, read, risk_of_score
 from nlu.client import NLUClient
 from nlu.rasa import ROOT
 
@@ -64,7 +64,8 @@ async def read_all(items: list[Labelled], nlu: NLUClient, concurrency: int = 8) 
         async with gate:
             parsed = await nlu.parse(item.text)
         score = parsed.score("crisis")
-        return Read(item, assess(item.text), risk_of_score(score), assess(item.text, score))
+        net = read(item.text)
+        return Read(item, net.risk, risk_of_score(score), net.with_score(score))
 
     return list(await asyncio.gather(*(one(item) for item in items)))
 
