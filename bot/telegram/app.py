@@ -99,6 +99,7 @@ def build_dispatcher(helpline: Helpline) -> Dispatcher:
     throttle = ThrottlingMiddleware(settings.throttle_messages, settings.throttle_seconds)
     dp.message.outer_middleware(throttle)
     dp.edited_message.outer_middleware(throttle)
+    dp.shutdown.register(throttle.stop)  # the flood answers still waiting for their window
     dp.include_routers(
         patients.make_router(),  # first: most updates are patients' messages (private chats only)
         agents.make_router(settings.helpline_agents_chat_id),
