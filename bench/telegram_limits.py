@@ -24,7 +24,6 @@ from pathlib import Path
 from stats import percentile
 
 from bot.app import freeze_startup_objects, open_helpline, run
-from bot.settings import Settings
 from bot.telegram.app import build_bot, build_dispatcher
 from bot.telegram.send_queue import LIMIT, WINDOW
 from nlu import rasa
@@ -32,8 +31,9 @@ from nlu import rasa
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.conftest import free_port
 from tests.telegram_emulator import BotAPIEmulator
+from tests.test_telegram_agents import AGENTS
+from tests.test_telegram_bot import settings_for
 
-AGENTS = -1001234567890
 GROUP_LIMIT, GROUP_WINDOW = 20, 60.0  # Telegram's, into one group
 
 
@@ -41,14 +41,7 @@ async def measure(url: str, patients: int, crises: int, tmp: str) -> None:
     async with BotAPIEmulator() as emulator:
         emulator.limit_bot_rate(LIMIT, WINDOW)
         emulator.limit_rate(AGENTS, GROUP_LIMIT, GROUP_WINDOW)
-        settings = Settings(
-            rasa_url=url,
-            telegram_bot_token=emulator.token,
-            telegram_api_url=emulator.base_url,
-            database_url=f"sqlite+aiosqlite:///{tmp}/limits.db",
-            helpline_agents_chat_id=AGENTS,
-            agents_hours="always",
-        )
+        settings = settings_for(emulator, url, Path(tmp) / "limits.db")
         async with open_helpline(settings) as helpline:
             bot, dp = build_bot(settings), build_dispatcher(helpline)
             freeze_startup_objects()  # as `helpline serve` does

@@ -35,6 +35,7 @@ from review.web import create_app
 from storage.db import create_engine, migrate, session_factory
 from tests.conftest import free_port
 from tests.telegram_emulator import BotAPIEmulator
+from tests.test_telegram_bot import settings_for
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -262,14 +263,8 @@ async def telegram_shots(browser: Browser, out: Path, folder: Path, rasa_url: st
     emulator = BotAPIEmulator()
     await emulator.start()
     emulator.set_member(AGENTS, AGENT, "member")
-    settings = Settings(
-        rasa_url=rasa_url,
-        telegram_bot_token=emulator.token,
-        telegram_api_url=emulator.base_url,
-        database_url=f"sqlite+aiosqlite:///{folder / 'bot.db'}",
-        helpline_agents_chat_id=AGENTS,
-        agents_hours="always",
-    )
+    settings = settings_for(emulator, rasa_url, folder / "bot.db")
+    assert settings.helpline_agents_chat_id == AGENTS
     shots = [out / "patient-chat.png", out / "agents-topic.png"]
     try:
         async with open_helpline(settings) as helpline:
