@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.deliveries import Deliveries
 from bot.engine import Engine
 from bot.escalation import Escalations
 from bot.hours import OpeningHours
@@ -50,6 +51,7 @@ class Helpline:
     escalations: Escalations
     sessions: async_sessionmaker[AsyncSession]
     settings: Settings
+    deliveries: Deliveries
 
 
 async def retention(sessions: async_sessionmaker[AsyncSession], days: int) -> RetentionDone:
@@ -88,6 +90,10 @@ async def open_helpline(settings: Settings, *, console: bool = False) -> AsyncIt
                 team=team,
                 operator=settings.helpline_operator,
             )
-            yield Helpline(engine, escalations, sessions, settings)
+            deliveries = Deliveries(sessions)
+            try:
+                yield Helpline(engine, escalations, sessions, settings, deliveries)
+            finally:
+                await deliveries.flush()
     finally:
         await db.dispose()

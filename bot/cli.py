@@ -140,7 +140,8 @@ def cmd_purge(_args: argparse.Namespace) -> int:
 
 async def _chat() -> int:
     async with open_helpline(get_settings(), console=True) as helpline:
-        await chat(helpline.engine)
+        await helpline.deliveries.drop("console")  # a closed terminal's replies: nobody to show
+        await chat(helpline.engine, deliveries=helpline.deliveries)
     return 0
 
 

@@ -11,6 +11,7 @@ import re
 import sys
 from typing import TextIO
 
+from bot.deliveries import Deliveries
 from bot.engine import Button, Engine, Incoming, Turn
 
 BOLD = re.compile(r"\*\*(.+?)\*\*")
@@ -40,7 +41,9 @@ async def chat(
     stdout: TextIO = sys.stdout,
     chat_id: str = "local",
     client_language: str | None = None,
+    deliveries: Deliveries | None = None,
 ) -> None:
+    """`deliveries`: told when a turn is shown, so that its stored replies are forgotten."""
     color = stdout.isatty()
     loop = asyncio.get_running_loop()
     client_language = client_language or os.environ.get("LANG", "fr")[:2]
@@ -62,6 +65,9 @@ async def chat(
         if first and not typed.strip():
             incoming = Incoming("console", chat_id, "/start", client_language=client_language)
         first = False
-        text, new_buttons = render(await engine.handle(incoming), color=color)
+        turn = await engine.handle(incoming)
+        text, new_buttons = render(turn, color=color)
         buttons = new_buttons or buttons
         stdout.write(text + "\n")
+        if deliveries is not None:
+            deliveries.done(turn.delivery)

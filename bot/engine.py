@@ -15,12 +15,15 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.deliveries import to_rows
 from bot.escalation import NOT_RELAYED, SATISFACTION, Escalations
 from bot.language import written_language
+from bot.replies import Button, Reply
 from bot.safety import NetReading, Risk, read
 from nlu.client import FALLBACK_INTENT, NLUUnavailable, ParseResult
 from responses import Catalogue
 from storage.cases import OutboxRepository
+from storage.deliveries import DeliveryRepository
 from storage.models import Case, Patient
 from storage.repositories import MessageRepository, PatientRepository
 
@@ -49,18 +52,6 @@ WORRYING = frozenset({"affirm", "crisis"})
 
 class Parser(Protocol):
     async def parse(self, text: str) -> ParseResult: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Button:
-    label: str
-    data: str
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    text: str
-    buttons: tuple[Button, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +85,8 @@ class Turn:
     # something was queued for the agents' group (a case opened, a message to copy, a topic to
     # erase): the channel wakes its delivery, which otherwise waits for its next check
     for_agents: bool = False
+    # the replies, stored until the channel says they were sent (bot.deliveries); None: none
+    delivery: int | None = None
 
 
 def choose_language(patient: Patient) -> str:
@@ -220,7 +213,7 @@ class Engine:
                 if self.escalations is not None:
                     await self.escalations.forget(session, patient)
                 await patients.delete(patient)
-                conversation.turn.for_agents = OutboxRepository.written(session)
+                await self._queue(session, incoming, conversation.turn)
                 return conversation.turn
             if self.escalations is not None:
                 for esc in conversation.turn.escalations:
@@ -230,7 +223,7 @@ class Engine:
                     ):
                         conversation.say(text)
             await conversation.store_replies()
-            conversation.turn.for_agents = OutboxRepository.written(session)
+            await self._queue(session, incoming, conversation.turn)
             return conversation.turn
 
     async def _record(self, incoming: Incoming, notice: str | None = None) -> Turn:
@@ -256,8 +249,21 @@ class Engine:
                 text = self.catalogue.phrase(notice, turn.language)
                 turn.replies.append(Reply(text))
                 MessageRepository(session).add_reply(patient, text)
-            turn.for_agents = OutboxRepository.written(session)
+            await self._queue(session, incoming, turn)
             return turn
+
+    @staticmethod
+    async def _queue(session: AsyncSession, incoming: Incoming, turn: Turn) -> None:
+        """The turn's replies, durable with the turn until the channel sent them; and whether
+        the agents' group has something new."""
+        if turn.replies:
+            turn.delivery = await DeliveryRepository(session).add(
+                incoming.channel,
+                incoming.chat_id,
+                to_rows(turn.replies),
+                urgent=turn.risk >= Risk.POSSIBLE,
+            )
+        turn.for_agents = OutboxRepository.written(session)
 
     async def blocked(self, channel: str, chat_id: str) -> None:
         """The channel said the patient blocked us: remember it, so nobody retries forever."""

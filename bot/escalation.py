@@ -15,9 +15,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.deliveries import Copy, to_rows
 from bot.hours import OpeningHours
+from bot.replies import Button, Reply
 from responses import Catalogue
 from storage.cases import CaseRepository, OutboxRepository
+from storage.deliveries import DeliveryRepository
 from storage.models import Case, Message, Patient, utcnow
 from storage.redaction import redact
 from storage.repositories import MessageRepository, PatientRepository
@@ -49,6 +52,17 @@ class AgentOutcome:
     case: Case | None = None
     patient_chat: tuple[str, str] | None = None  # (channel, chat id) to reach the patient
     notices: list[PatientNotice] = field(default_factory=list)
+    # what the patient must receive (the notices, or the agent's message), stored until sent
+    delivery: int | None = None
+
+
+async def _deliver(session: AsyncSession, patient: Patient, items: list[Reply] | list[Copy]) -> int:
+    """Queue items for the patient in the action's transaction (bot.deliveries)."""
+    return await DeliveryRepository(session).add(patient.channel, patient.chat_id, to_rows(items))
+
+
+def _as_reply(notice: PatientNotice) -> Reply:
+    return Reply(notice.text, tuple(Button(label, data) for label, data in notice.buttons))
 
 
 def topic_name(case: Case) -> str:
@@ -202,10 +216,10 @@ class Escalations:
             return await CaseRepository(session).by_topic(topic_id)
 
     async def agent_message(
-        self, case_id: int, agent_id: int, text: str, kind: str
+        self, case_id: int, agent_id: int, text: str, kind: str, copy: Copy | None = None
     ) -> AgentOutcome:
         """An agent wrote to the patient in the topic: record it (redacted), take the case if
-        nobody had, and say where the copy goes."""
+        nobody had, and queue `copy` (the agent's message, copied into the patient's chat)."""
         async with self.sessions() as session, session.begin():
             case = await session.get(Case, case_id)
             if case is None or case.status == "closed":
@@ -222,7 +236,8 @@ class Escalations:
             MessageRepository(session).add(
                 patient, "out", text, kind="agent" if kind == "text" else kind[:16], case_id=case.id
             )
-            return AgentOutcome(case, (patient.channel, patient.chat_id))
+            delivery = await _deliver(session, patient, [copy]) if copy is not None else None
+            return AgentOutcome(case, (patient.channel, patient.chat_id), delivery=delivery)
 
     async def patient_unreachable(self, case_id: int) -> None:
         """The patient blocked the bot: the agents must know their messages don't arrive."""
@@ -255,7 +270,8 @@ class Escalations:
             assert patient is not None
             notice = PatientNotice(self.catalogue.phrase("case_taken", case.language))
             MessageRepository(session).add_reply(patient, notice.text, case_id=case.id)
-            return AgentOutcome(case, (patient.channel, patient.chat_id), [notice])
+            delivery = await _deliver(session, patient, [_as_reply(notice)])
+            return AgentOutcome(case, (patient.channel, patient.chat_id), [notice], delivery)
 
     async def close(self, case_id: int, *, confirmed: bool = False) -> AgentOutcome:
         """Close the case, or ask the agent to confirm when it carries a risk flag."""
@@ -286,7 +302,8 @@ class Escalations:
                 tuple((str(n), f"{SATISFACTION}{n}") for n in range(1, 6)),
             )
             MessageRepository(session).add_reply(patient, notice.text, case_id=case.id)
-            return AgentOutcome(case, (patient.channel, patient.chat_id), [notice])
+            delivery = await _deliver(session, patient, [_as_reply(notice)])
+            return AgentOutcome(case, (patient.channel, patient.chat_id), [notice], delivery)
 
     async def reopen(self, case_id: int) -> AgentOutcome:
         async with self.sessions() as session, session.begin():

@@ -91,6 +91,24 @@ class HandledUpdate(Base):
     handled_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
+class PatientDelivery(Base):
+    """What must still reach a patient: the replies of a turn, an agent's message to copy, the
+    helpline's notices. Written in the transaction of what made it, deleted once the channel
+    sent it: a crash in between leaves the row, and the next start sends it. Keyed by the chat,
+    not the patient: the confirmation of /delete outlives the patient's row. The bot's own text
+    (never the patient's), and only for seconds as a rule."""
+
+    __tablename__ = "patient_deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    # [{"text": ..., "buttons": [[label, data], ...]}] or [{"copy": [from chat, message id]}]
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    urgent: Mapped[bool] = mapped_column(default=False)  # a crisis answer: sent first
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
 class Case(Base):
     """A request for a person: one open case per patient at a time (partial unique index)."""
 

@@ -4,6 +4,7 @@ Past `RETENTION_DAYS`:
 - messages are folded into anonymous daily counts, then deleted (storage.stats);
 - a closed case's forum topic (its card, the copies of the patient's messages, the notes) is
   deleted from the agents' group through the outbox, and the case's notes are emptied;
+- replies a patient was never sent (bot/deliveries.py) are dropped with their chat id;
 - a patient who has not written since forgets their Telegram chat id: the pseudonymous row stays
   for the statistics, nothing can reach or recognise them any more. If they write again, they
   start afresh, as a new pseudonym.
@@ -20,6 +21,7 @@ from sqlalchemy import String, cast, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.cases import OutboxRepository
+from storage.deliveries import DeliveryRepository
 from storage.models import CASE_IS_OPEN, Case, Patient, utcnow
 from storage.repositories import MessageRepository
 from storage.stats import fold_daily_counts
@@ -80,5 +82,7 @@ async def apply_retention(
         .values(chat_id=FORGOTTEN + Patient.pseudonym, state={}, blocked_at=None)
         .execution_options(synchronize_session=False)
     )
+    # replies never sent (the bot could not start again for that long): their chat ids go too
+    await DeliveryRepository(session).forget_before(cutoff)
     await session.flush()
     return RetentionDone(messages, topics, notes, int(forgotten.rowcount or 0))  # type: ignore[attr-defined]

@@ -11,15 +11,16 @@ from __future__ import annotations
 import time
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Message, User
 
-from bot.engine import Button, Reply
+from bot.deliveries import Copy, Deliveries
 from bot.escalation import CASE, AgentOutcome, Escalations
+from bot.replies import Button, Reply
 from bot.telegram.agents_outbox import AgentsOutbox
 from bot.telegram.filters import When
-from bot.telegram.sending import send_replies
+from bot.telegram.sending import send
 
 AGENT_STATUSES = frozenset({"creator", "administrator", "member"})
 RELAYED = frozenset(
@@ -52,15 +53,27 @@ class IsAgent(Filter):
         return allowed
 
 
-async def tell_patient(bot: Bot, escalations: Escalations, outcome: AgentOutcome) -> None:
-    """Send the helpline's notices (taken, closed + satisfaction) to the patient."""
+async def tell_patient(
+    bot: Bot,
+    escalations: Escalations,
+    deliveries: Deliveries,
+    outcome: AgentOutcome,
+    copy: Copy | None = None,
+) -> None:
+    """Send the helpline's notices (taken, closed + satisfaction), or the agent's message
+    (`copy`), to the patient; the agents are told if the patient blocked the bot."""
     if outcome.patient_chat is None or outcome.case is None:
         return
-    replies = [
-        Reply(notice.text, tuple(Button(label, data) for label, data in notice.buttons))
-        for notice in outcome.notices
-    ]
-    if not await send_replies(bot, int(outcome.patient_chat[1]), replies):
+    items = (
+        [copy]
+        if copy is not None
+        else [
+            Reply(notice.text, tuple(Button(label, data) for label, data in notice.buttons))
+            for notice in outcome.notices
+        ]
+    )
+    chat = int(outcome.patient_chat[1])
+    if not await send(bot, deliveries, chat, items, outcome.delivery):
         await escalations.patient_unreachable(outcome.case.id)
 
 
@@ -83,7 +96,11 @@ async def act(
 
 
 async def on_topic_message(
-    message: Message, bot: Bot, escalations: Escalations, outbox: AgentsOutbox
+    message: Message,
+    bot: Bot,
+    escalations: Escalations,
+    deliveries: Deliveries,
+    outbox: AgentsOutbox,
 ) -> None:
     if not message.is_topic_message or message.message_thread_id is None:
         return  # the General topic is the agents' own
@@ -98,26 +115,25 @@ async def on_topic_message(
         command = command.split("@")[0].lower()
         if command in COMMANDS:
             outcome = await act(command[1:], case.id, message.from_user, argument, escalations)
-            await tell_patient(bot, escalations, outcome)
+            await tell_patient(bot, escalations, deliveries, outcome)
         outbox.wake()
         return
     if text.startswith("!"):
         return  # an internal note: stays in the topic
+    copy = Copy(message.chat.id, message.message_id)
     outcome = await escalations.agent_message(
-        case.id, message.from_user.id, text, message.content_type
+        case.id, message.from_user.id, text, message.content_type, copy
     )
-    if outcome.patient_chat is not None:
-        try:
-            await bot.copy_message(
-                int(outcome.patient_chat[1]), message.chat.id, message.message_id
-            )
-        except TelegramForbiddenError:
-            await escalations.patient_unreachable(case.id)
+    await tell_patient(bot, escalations, deliveries, outcome, copy)
     outbox.wake()
 
 
 async def on_card_button(
-    query: CallbackQuery, bot: Bot, escalations: Escalations, outbox: AgentsOutbox
+    query: CallbackQuery,
+    bot: Bot,
+    escalations: Escalations,
+    deliveries: Deliveries,
+    outbox: AgentsOutbox,
 ) -> None:
     await query.answer()
     action, _, case_id = (query.data or "").removeprefix(CASE).partition(":")
@@ -134,7 +150,7 @@ async def on_card_button(
     if case is None or case.id != int(case_id):
         return
     outcome = await act(action, case.id, query.from_user, "", escalations)
-    await tell_patient(bot, escalations, outcome)
+    await tell_patient(bot, escalations, deliveries, outcome)
     outbox.wake()
 
 

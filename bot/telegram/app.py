@@ -26,7 +26,7 @@ from bot.telegram.middlewares import (
     ThrottlingMiddleware,
 )
 from bot.telegram.send_queue import SendQueue, send_queued
-from bot.telegram.sending import RetryMiddleware
+from bot.telegram.sending import RetryMiddleware, resend_pending
 from bot.telegram.session import HelplineSession
 from responses import Catalogue
 
@@ -86,6 +86,7 @@ def build_dispatcher(helpline: Helpline) -> Dispatcher:
         disable_fsm=True,  # conversation state lives in the database, kept by the engine
         engine=helpline.engine,
         escalations=helpline.escalations,
+        deliveries=helpline.deliveries,
         outbox=outbox,
         agents_chat_id=settings.helpline_agents_chat_id,
         catalogue=helpline.engine.catalogue,
@@ -108,9 +109,12 @@ def build_dispatcher(helpline: Helpline) -> Dispatcher:
     )
     dp.errors.register(on_error)
     dp.startup.register(set_commands)
+    # before the first update: what a crash left unsent goes ahead of the new turns
+    dp.startup.register(resend_pending)
     dp.startup.register(outbox.start)
     dp.shutdown.register(outbox.stop)
     dp.shutdown.register(send_queued)
+    dp.shutdown.register(helpline.deliveries.flush)  # after the queue: what it sent is forgotten
 
     async def apply_retention() -> None:
         done = await retention(helpline.sessions, settings.retention_days)

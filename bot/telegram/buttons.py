@@ -5,13 +5,18 @@ from __future__ import annotations
 from aiogram import Bot, Router
 from aiogram.types import CallbackQuery
 
+from bot.deliveries import Deliveries
 from bot.engine import Engine, Incoming
 from bot.telegram.agents_outbox import AgentsOutbox
 from bot.telegram.sending import send_turn
 
 
 async def on_button(
-    query: CallbackQuery, bot: Bot, engine: Engine, outbox: AgentsOutbox | None = None
+    query: CallbackQuery,
+    bot: Bot,
+    engine: Engine,
+    deliveries: Deliveries,
+    outbox: AgentsOutbox | None = None,
 ) -> None:
     await query.answer()  # stop the spinner on the patient's button at once
     message = query.message
@@ -24,7 +29,7 @@ async def on_button(
         client_language=query.from_user.language_code,
     )
     turn = await engine.handle(incoming)
-    await send_turn(bot, engine, message.chat.id, turn)
+    await send_turn(bot, engine, deliveries, message.chat.id, turn)
     if outbox is not None and turn.for_agents:
         outbox.wake()
 

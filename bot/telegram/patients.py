@@ -11,6 +11,7 @@ from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Message
 
+from bot.deliveries import Deliveries
 from bot.engine import Engine, Incoming
 from bot.telegram.agents_outbox import AgentsOutbox
 from bot.telegram.filters import When
@@ -81,6 +82,7 @@ async def on_message(
     message: Message,
     bot: Bot,
     engine: Engine,
+    deliveries: Deliveries,
     outbox: AgentsOutbox | None = None,
     throttled: bool = False,
     warn: bool = False,
@@ -98,7 +100,7 @@ async def on_message(
             # not; so is an album's item after the first: the album gets one answer
             # (middlewares.py)
             turn = await engine.handle(incoming, throttled=throttled or album_item, warn=warn)
-    await send_turn(bot, engine, message.chat.id, turn)
+    await send_turn(bot, engine, deliveries, message.chat.id, turn)
     if outbox is not None and turn.for_agents:
         outbox.wake()  # a case opened, or a message to copy to the agents
 

@@ -6,17 +6,21 @@ limit, crisis answers first, a patient's replies in order, a 429 waited out howe
 bounded number of times; so does a 429 on what the queue does not pace (edits, chat actions). A
 reply still failing waits and goes again, for as long as it takes. A 403 (the patient blocked the
 bot) is never retried: the patient is marked.
+
+What a patient must receive is stored with the turn that made it (bot/deliveries.py) and
+forgotten once sent: a crash with replies in the queue loses none, the next start sends them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.exceptions import (
+    TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
     TelegramRetryAfter,
@@ -26,7 +30,8 @@ from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import InlineKeyboardMarkup
 
-from bot.engine import Engine, Reply, Turn
+from bot.deliveries import Copy, Deliveries, Item
+from bot.engine import Engine, Turn
 from bot.safety import Risk
 from bot.telegram.render import keyboard, to_html_parts
 from bot.telegram.send_queue import SendQueue
@@ -73,59 +78,128 @@ class RetryMiddleware(BaseRequestMiddleware):
         raise AssertionError("unreachable")
 
 
-async def send_replies(
-    bot: Bot, chat_id: int, replies: Iterable[Reply], *, urgent: bool = False
+async def send(
+    bot: Bot,
+    deliveries: Deliveries,
+    chat_id: int,
+    items: Sequence[Item],
+    delivery: int | None,
+    *,
+    urgent: bool = False,
 ) -> bool:
-    """Send replies to a patient after those queued for them before, and wait until they are
+    """Queue items for a patient after those queued for them before, and wait until they are
     sent; `urgent` (a crisis answer) goes ahead of other patients'. False when the patient
     blocked the bot (403), which is never retried."""
-    replies = list(replies)
-    queue = SendQueue.of(bot)
-    if queue is None:
-        return await deliver(bot, chat_id, replies)
     reached = True
 
     async def job() -> None:
         nonlocal reached
-        reached = await deliver(bot, chat_id, replies)
+        reached = await _deliver_once(bot, deliveries, chat_id, items, delivery)
 
-    await queue.submit(chat_id, job, urgent=urgent)
+    queue = SendQueue.of(bot)
+    if queue is None:
+        await job()
+    else:
+        await queue.submit(chat_id, job, urgent=urgent)
     return reached
 
 
-async def send_turn(bot: Bot, engine: Engine, chat_id: int, turn: Turn) -> None:
+async def send_turn(
+    bot: Bot, engine: Engine, deliveries: Deliveries, chat_id: int, turn: Turn
+) -> None:
     """Queue every reply of a turn (sent in the background, in order); a patient who blocked
     the bot is marked. A crisis, possible or clear, is answered ahead of other patients."""
+    if turn.replies:  # a flood being throttled gets none
+        await queue_items(
+            bot,
+            engine,
+            deliveries,
+            chat_id,
+            turn.replies,
+            turn.delivery,
+            turn.risk >= Risk.POSSIBLE,
+        )
+
+
+async def queue_items(
+    bot: Bot,
+    engine: Engine,
+    deliveries: Deliveries,
+    chat_id: int,
+    items: Sequence[Item],
+    delivery: int | None,
+    urgent: bool,
+) -> None:
+    """Send items in the background, after the chat's earlier ones (at once without a queue)."""
 
     async def job() -> None:
-        if not await deliver(bot, chat_id, turn.replies):
+        if not await _deliver_once(bot, deliveries, chat_id, items, delivery):
             await engine.blocked("telegram", str(chat_id))
 
     queue = SendQueue.of(bot)
     if queue is None:
         await job()
-    elif turn.replies:  # a flood being throttled gets none
-        queue.submit(chat_id, job, urgent=turn.risk >= Risk.POSSIBLE)
+    else:
+        queue.submit(chat_id, job, urgent=urgent)
 
 
-async def deliver(bot: Bot, chat_id: int, replies: Iterable[Reply]) -> bool:
-    """Send replies, in order (buttons on the last part of a long reply); False when the
-    patient blocked the bot (403)."""
-    for reply in replies:
-        parts = to_html_parts(reply.text)
+async def resend_pending(bot: Bot, engine: Engine, deliveries: Deliveries) -> None:
+    """At start: what the last run left unsent (it crashed with replies queued) goes first."""
+    pending = await deliveries.pending("telegram")
+    if pending:
+        log.info("sending %d deliveries a previous run left unsent", len(pending))
+    for left in pending:
+        await queue_items(
+            bot, engine, deliveries, int(left.chat_id), left.items, left.id, left.urgent
+        )
+
+
+async def _deliver_once(
+    bot: Bot, deliveries: Deliveries, chat_id: int, items: Sequence[Item], delivery: int | None
+) -> bool:
+    """Send, then forget the stored delivery. A request Telegram rejects for good (400: the
+    chat or the message to copy is gone) is not sent again at the next start either."""
+    try:
+        reached = await deliver(bot, chat_id, items)
+    except TelegramBadRequest as error:
+        log.error("a delivery to a patient was rejected: %s", type(error).__name__)
+        reached = True
+    deliveries.done(delivery)
+    return reached
+
+
+async def deliver(bot: Bot, chat_id: int, items: Iterable[Item]) -> bool:
+    """Send replies, in order (buttons on the last part of a long reply), and copies; False
+    when the patient blocked the bot (403)."""
+    for item in items:
+        if isinstance(item, Copy):
+            if not await _send(bot, chat_id, copy=item):
+                return False
+            continue
+        parts = to_html_parts(item.text)
         for index, part in enumerate(parts):
-            markup = keyboard(reply.buttons) if index == len(parts) - 1 else None
+            markup = keyboard(item.buttons) if index == len(parts) - 1 else None
             if not await _send(bot, chat_id, part, markup):
                 return False
     return True
 
 
-async def _send(bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> bool:
+async def _send(
+    bot: Bot,
+    chat_id: int,
+    text: str = "",
+    markup: InlineKeyboardMarkup | None = None,
+    *,
+    copy: Copy | None = None,
+) -> bool:
     """One message, however long Telegram is down: a reply is never given up."""
     wait = RESEND_AFTER
     while True:
         try:
-            await bot.send_message(chat_id, text, reply_markup=markup)
+            if copy is not None:
+                await bot.copy_message(chat_id, copy.from_chat, copy.message_id)
+            else:
+                await bot.send_message(chat_id, text, reply_markup=markup)
             return True
         except TelegramForbiddenError:
             log.info("a patient blocked the bot; marked, not retried")

@@ -1,0 +1,108 @@
+"""Replies on their way to patients, durable until sent.
+
+The engine (and the escalation service, for the helpline's notices and the agents' messages)
+writes what a patient must receive in the same transaction as the change that made it
+(`storage.deliveries`). The channel sends it, then says so here (`done`); the rows are deleted
+in batches. What a crash (SIGKILL, power cut) left unsent is still there at the next start:
+`pending` gives it back, in order, and the channel sends it then. Sending is at least once: a
+crash between a send and its deletion sends that turn again, never none.
+
+One serving process per database for now: at start it takes every row as left by a crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.replies import Button, Reply
+from storage.deliveries import DeliveryRepository
+
+
+@dataclass(frozen=True, slots=True)
+class Copy:
+    """A message to copy into the patient's chat (an agent's, from the agents' group)."""
+
+    from_chat: int
+    message_id: int
+
+
+Item = Reply | Copy
+
+
+def to_rows(items: Sequence[Item]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for item in items:
+        if isinstance(item, Copy):
+            rows.append({"copy": [item.from_chat, item.message_id]})
+        else:
+            rows.append({"text": item.text, "buttons": [[b.label, b.data] for b in item.buttons]})
+    return rows
+
+
+def from_rows(rows: Sequence[dict[str, Any]]) -> list[Item]:
+    items: list[Item] = []
+    for row in rows:
+        if "copy" in row:
+            items.append(Copy(int(row["copy"][0]), int(row["copy"][1])))
+        else:
+            buttons = tuple(Button(str(label), str(data)) for label, data in row["buttons"])
+            items.append(Reply(str(row["text"]), buttons))
+    return items
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A delivery a crash left unsent."""
+
+    id: int
+    chat_id: str
+    items: list[Item]
+    urgent: bool
+
+
+class Deliveries:
+    """Forgets what was sent, many at a time: under load one write for many turns, instead of
+    one more transaction per turn on SQLite's single writer."""
+
+    COALESCE = 0.1  # seconds
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+        self._sent: list[int] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    def done(self, delivery: int | None) -> None:
+        """Sent, or never sendable (the patient blocked the bot): the row can go."""
+        if delivery is None:
+            return
+        self._sent.append(delivery)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._forget())
+
+    async def _forget(self) -> None:
+        while self._sent:
+            await asyncio.sleep(self.COALESCE)
+            sent, self._sent = self._sent, []
+            async with self.sessions() as session, session.begin():
+                await DeliveryRepository(session).remove(sent)
+
+    async def flush(self) -> None:
+        """Wait until what was sent is forgotten (at shutdown)."""
+        if self._writer is not None:
+            await self._writer
+
+    async def pending(self, channel: str) -> list[Pending]:
+        async with self.sessions() as session:
+            rows = await DeliveryRepository(session).pending(channel)
+        return [Pending(r.id, r.chat_id, from_rows(r.items), r.urgent) for r in rows]
+
+    async def drop(self, channel: str) -> None:
+        """Forget the channel's unsent deliveries (a console's, whose terminal is gone)."""
+        for pending in await self.pending(channel):
+            self.done(pending.id)
+        await self.flush()
