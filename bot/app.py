@@ -52,6 +52,8 @@ class Helpline:
     sessions: async_sessionmaker[AsyncSession]
     settings: Settings
     deliveries: Deliveries
+    # set after every commit that queued something for the agents' group (storage.session)
+    agents_outbox_written: asyncio.Event
 
 
 async def retention(sessions: async_sessionmaker[AsyncSession], days: int) -> RetentionDone:
@@ -69,7 +71,8 @@ async def open_helpline(settings: Settings, *, console: bool = False) -> AsyncIt
     db = create_engine(settings.database_url)
     try:
         await migrate(db)
-        sessions = session_factory(db)
+        agents_outbox_written = asyncio.Event()
+        sessions = session_factory(db, on_agents_outbox=agents_outbox_written.set)
         await retention(sessions, settings.retention_days)
         catalogue = load_catalogue(intents_from_domain())
         escalations = Escalations(
@@ -92,7 +95,9 @@ async def open_helpline(settings: Settings, *, console: bool = False) -> AsyncIt
             )
             deliveries = Deliveries(sessions)
             try:
-                yield Helpline(engine, escalations, sessions, settings, deliveries)
+                yield Helpline(
+                    engine, escalations, sessions, settings, deliveries, agents_outbox_written
+                )
             finally:
                 await deliveries.flush()
     finally:

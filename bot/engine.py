@@ -22,10 +22,10 @@ from bot.replies import Button, Reply
 from bot.safety import NetReading, Risk, read
 from nlu.client import FALLBACK_INTENT, NLUUnavailable, ParseResult
 from responses import Catalogue
-from storage.cases import OutboxRepository
 from storage.deliveries import DeliveryRepository
 from storage.models import Case, Patient
 from storage.repositories import MessageRepository, PatientRepository
+from storage.session import wrote_agents_outbox
 
 LANGUAGES = ("fr", "en")
 MENU = (
@@ -263,7 +263,7 @@ class Engine:
                 to_rows(turn.replies),
                 urgent=turn.risk >= Risk.POSSIBLE,
             )
-        turn.for_agents = OutboxRepository.written(session)
+        turn.for_agents = wrote_agents_outbox(session)
 
     async def blocked(self, channel: str, chat_id: str) -> None:
         """The channel said the patient blocked us: remember it, so nobody retries forever."""

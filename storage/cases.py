@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import CASE_IS_OPEN, AgentOutbox, Case, Patient, utcnow
 from storage.redaction import redact
+from storage.session import agents_outbox_written
 
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2}
 RISK_REASONS = frozenset({"crisis", "blackmail"})
@@ -152,19 +153,12 @@ class OutboxRepository:
     """Messages for the agents' group, waiting for their turn: urgent cases first, then in
     the order they were written, so one case's messages never overtake each other."""
 
-    WRITTEN = "outbox_written"  # in Session.info
-
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    @classmethod
-    def written(cls, session: AsyncSession) -> bool:
-        """Whether this session queued anything for the agents' group."""
-        return bool(session.info.get(cls.WRITTEN))
-
     async def add(self, case: Case, kind: str, **payload: object) -> None:
         self.session.add(AgentOutbox(case_id=case.id, kind=kind, payload=payload))
-        self.session.info[self.WRITTEN] = True
+        agents_outbox_written(self.session)
 
     async def add_erasure(self, case: Case, *, retention: bool = False) -> None:
         """Delete the case's topic. Kept apart from the case (which is about to be erased with
@@ -173,7 +167,7 @@ class OutboxRepository:
         (one notice per old case would eat the group's 20 messages a minute)."""
         payload = {"topic_id": case.topic_id, "number": case.number, "quiet": retention}
         self.session.add(AgentOutbox(case_id=None, kind="erase_topic", payload=payload))
-        self.session.info[self.WRITTEN] = True
+        agents_outbox_written(self.session)
 
     async def next(self, served: Sequence[int] = ()) -> AgentOutbox | None:
         """The row to deliver now: erasures first (a patient's copied messages must not

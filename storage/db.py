@@ -24,6 +24,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage.session import ON_AGENTS_OUTBOX, HelplineSession
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 log = logging.getLogger(__name__)
@@ -212,8 +214,17 @@ def create_engine(url: str) -> AsyncEngine:
     return engine
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+def session_factory(
+    engine: AsyncEngine, *, on_agents_outbox: Callable[[], None] | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions of the project's own class (storage.session). `on_agents_outbox` is called
+    after each commit that queued something for the agents' group."""
+    return async_sessionmaker(
+        engine,
+        expire_on_commit=False,
+        sync_session_class=HelplineSession,
+        info={ON_AGENTS_OUTBOX: on_agents_outbox} if on_agents_outbox is not None else None,
+    )
 
 
 def _upgrade(connection: Connection) -> None:

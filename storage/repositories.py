@@ -7,10 +7,9 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, event, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import (
@@ -23,6 +22,7 @@ from storage.models import (
     utcnow,
 )
 from storage.redaction import redact
+from storage.session import TurnWrites
 
 PSEUDONYM_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on the phone
 
@@ -37,56 +37,6 @@ ARRIVE = (
     .outerjoin(Case, (Case.patient_id == Patient.id) & CASE_IS_OPEN)
     .where(Patient.channel == bindparam("channel"), Patient.chat_id == bindparam("chat_id"))
 )
-
-
-PATIENTS = Patient.__table__
-ADD_MESSAGES = Message.__table__.insert()
-# built once (building it per turn was a third of the writes' cost); SET takes the columns given
-CHANGE_PATIENT = PATIENTS.update().where(PATIENTS.c.id == bindparam("patient"))
-
-
-class _Pending:
-    """A transaction's writes not yet sent: the turn's messages and patient changes.
-
-    The ORM's unit of work wrote them before (one flush per turn, ~15% of the bot's CPU per
-    message under load, py-spy, for a few rows); they are plain INSERTs and one UPDATE, so they
-    are sent as Core statements in one go: before any statement of the same session (as the
-    ORM's autoflush does: a query always sees them) and at commit."""
-
-    KEY = "pending_writes"  # in Session.info
-
-    def __init__(self) -> None:
-        self.messages: list[dict[str, Any]] = []
-        self.patients: dict[int, dict[str, Any]] = {}
-
-    @classmethod
-    def of(cls, session: AsyncSession) -> _Pending:
-        pending = session.info.get(cls.KEY)
-        if pending is None:
-            pending = session.info[cls.KEY] = cls()
-        return pending
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _write_before_statement(state: ORMExecuteState) -> None:
-    _write_pending(state.session)
-
-
-@event.listens_for(Session, "before_commit")
-def _write_pending(session: Session) -> None:
-    pending: _Pending | None = session.info.pop(_Pending.KEY, None)
-    if pending is None:
-        return
-    connection = session.connection()
-    if pending.messages:
-        connection.execute(ADD_MESSAGES, pending.messages)
-    for patient_id, values in pending.patients.items():
-        connection.execute(CHANGE_PATIENT, {"patient": patient_id, **values})
-
-
-@event.listens_for(Session, "after_rollback")
-def _drop_pending(session: Session) -> None:
-    session.info.pop(_Pending.KEY, None)
 
 
 class PatientRepository:
@@ -137,10 +87,10 @@ class PatientRepository:
 
     def change(self, patient: Patient, **values: Any) -> None:
         """Change the patient's record: seen at once on `patient`, written with the turn's
-        other writes (`_Pending`)."""
+        other writes (`storage.session.TurnWrites`)."""
         for key, value in values.items():
             set_committed_value(patient, key, value)  # no ORM history: nothing to flush
-        _Pending.of(self.session).patients.setdefault(patient.id, {}).update(values)
+        TurnWrites.of(self.session).patients.setdefault(patient.id, {}).update(values)
 
     async def mark_blocked(self, channel: str, chat_id: str) -> None:
         patient = await self.find(channel, chat_id)
@@ -196,7 +146,7 @@ class MessageRepository:
         confidence: float | None,
         case_id: int | None,
     ) -> None:
-        _Pending.of(self.session).messages.append(
+        TurnWrites.of(self.session).messages.append(
             {
                 "patient_id": patient.id,
                 "direction": direction,

@@ -36,10 +36,6 @@ class RetentionDone:
     notes: int
     patients: int
 
-    @property
-    def for_agents(self) -> bool:
-        return self.topics > 0
-
 
 async def apply_retention(
     session: AsyncSession, days: int, threshold: float, now: datetime | None = None

@@ -18,7 +18,6 @@ from aiogram.types import CallbackQuery, Message, User
 from bot.deliveries import Copy, Deliveries
 from bot.escalation import CASE, AgentOutcome, Escalations
 from bot.replies import Button, Reply
-from bot.telegram.agents_outbox import AgentsOutbox
 from bot.telegram.filters import When
 from bot.telegram.sending import send
 
@@ -100,7 +99,6 @@ async def on_topic_message(
     bot: Bot,
     escalations: Escalations,
     deliveries: Deliveries,
-    outbox: AgentsOutbox,
 ) -> None:
     if not message.is_topic_message or message.message_thread_id is None:
         return  # the General topic is the agents' own
@@ -116,7 +114,6 @@ async def on_topic_message(
         if command in COMMANDS:
             outcome = await act(command[1:], case.id, message.from_user, argument, escalations)
             await tell_patient(bot, escalations, deliveries, outcome)
-        outbox.wake()
         return
     if text.startswith("!"):
         return  # an internal note: stays in the topic
@@ -125,7 +122,6 @@ async def on_topic_message(
         case.id, message.from_user.id, text, message.content_type, copy
     )
     await tell_patient(bot, escalations, deliveries, outcome, copy)
-    outbox.wake()
 
 
 async def on_card_button(
@@ -133,7 +129,6 @@ async def on_card_button(
     bot: Bot,
     escalations: Escalations,
     deliveries: Deliveries,
-    outbox: AgentsOutbox,
 ) -> None:
     await query.answer()
     action, _, case_id = (query.data or "").removeprefix(CASE).partition(":")
@@ -151,7 +146,6 @@ async def on_card_button(
         return
     outcome = await act(action, case.id, query.from_user, "", escalations)
     await tell_patient(bot, escalations, deliveries, outcome)
-    outbox.wake()
 
 
 def make_router(agents_chat_id: int | None) -> Router:

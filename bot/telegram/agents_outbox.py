@@ -81,7 +81,10 @@ class AgentsOutbox:
         limit: int = 20,
         window: float = 60.0,
         reminder_check: float = 60.0,
+        written: asyncio.Event | None = None,
     ) -> None:
+        """`written`: set after every commit that queued a row (storage.session); the
+        delivery wakes on it instead of waiting for its next check."""
         self.escalations = escalations
         self.sessions = sessions
         self.chat_id = chat_id
@@ -89,7 +92,7 @@ class AgentsOutbox:
         self.window = window
         self.reminder_check = reminder_check
         self._sent: deque[float] = deque()
-        self._wake = asyncio.Event()
+        self._wake = written if written is not None else asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self.delivered = 0
         # the cases served lately, least recent first: cases of one priority take turns

@@ -81,6 +81,7 @@ def build_dispatcher(helpline: Helpline) -> Dispatcher:
         limit=settings.agents_rate_limit,
         window=settings.agents_rate_window,
         reminder_check=min(60.0, max(0.5, settings.case_reminder_minutes * 60 / 4)),
+        written=helpline.agents_outbox_written,
     )
     dp = Dispatcher(
         disable_fsm=True,  # conversation state lives in the database, kept by the engine
@@ -117,9 +118,7 @@ def build_dispatcher(helpline: Helpline) -> Dispatcher:
     dp.shutdown.register(helpline.deliveries.flush)  # after the queue: what it sent is forgotten
 
     async def apply_retention() -> None:
-        done = await retention(helpline.sessions, settings.retention_days)
-        if done.for_agents:
-            outbox.wake()  # closed cases' topics to delete
+        await retention(helpline.sessions, settings.retention_days)
 
     retention_job = Every(settings.retention_check_minutes * 60, apply_retention, "retention")
     dp.startup.register(retention_job.start)

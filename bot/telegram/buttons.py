@@ -7,7 +7,6 @@ from aiogram.types import CallbackQuery
 
 from bot.deliveries import Deliveries
 from bot.engine import Engine, Incoming
-from bot.telegram.agents_outbox import AgentsOutbox
 from bot.telegram.sending import send_turn
 
 
@@ -16,7 +15,6 @@ async def on_button(
     bot: Bot,
     engine: Engine,
     deliveries: Deliveries,
-    outbox: AgentsOutbox | None = None,
 ) -> None:
     await query.answer()  # stop the spinner on the patient's button at once
     message = query.message
@@ -30,8 +28,6 @@ async def on_button(
     )
     turn = await engine.handle(incoming)
     await send_turn(bot, engine, deliveries, message.chat.id, turn)
-    if outbox is not None and turn.for_agents:
-        outbox.wake()
 
 
 def make_router() -> Router:

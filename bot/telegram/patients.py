@@ -13,7 +13,6 @@ from aiogram.types import Message
 
 from bot.deliveries import Deliveries
 from bot.engine import Engine, Incoming
-from bot.telegram.agents_outbox import AgentsOutbox
 from bot.telegram.filters import When
 from bot.telegram.sending import send_turn
 
@@ -83,7 +82,6 @@ async def on_message(
     bot: Bot,
     engine: Engine,
     deliveries: Deliveries,
-    outbox: AgentsOutbox | None = None,
     throttled: bool = False,
     warn: bool = False,
     album_item: bool = False,
@@ -101,8 +99,6 @@ async def on_message(
             # (middlewares.py)
             turn = await engine.handle(incoming, throttled=throttled or album_item, warn=warn)
     await send_turn(bot, engine, deliveries, message.chat.id, turn)
-    if outbox is not None and turn.for_agents:
-        outbox.wake()  # a case opened, or a message to copy to the agents
 
 
 PRIVATE = When(F.chat.type == "private")
