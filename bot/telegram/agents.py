@@ -130,7 +130,6 @@ async def on_card_button(
     escalations: Escalations,
     deliveries: Deliveries,
 ) -> None:
-    await query.answer()
     action, _, case_id = (query.data or "").removeprefix(CASE).partition(":")
     if not (query.data or "").startswith(CASE) or not case_id.isdigit():
         return  # stale or forged
@@ -165,4 +164,4 @@ async def ignore(_: Message) -> None:
 
 
 async def refuse(query: CallbackQuery) -> None:
-    await query.answer()
+    """Not an agent: the press is answered (CallbackAnswerMiddleware), nothing is done."""

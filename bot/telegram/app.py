@@ -11,7 +11,9 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.types import BotCommand, ErrorEvent
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import BotCommand, ErrorEvent, Update
+from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
@@ -24,7 +26,9 @@ from bot.telegram.middlewares import (
     DeduplicationMiddleware,
     OrderMiddleware,
     ThrottlingMiddleware,
+    private_chat,
 )
+from bot.telegram.render import to_html_parts
 from bot.telegram.send_queue import SendQueue, send_queued
 from bot.telegram.sending import RetryMiddleware, resend_pending
 from bot.telegram.session import HelplineSession
@@ -57,7 +61,9 @@ def build_bot(settings: Settings, send_queue: SendQueue | None = None) -> Bot:
     )
 
 
-async def on_error(event: ErrorEvent) -> bool:
+async def on_error(event: ErrorEvent, bot: Bot, catalogue: Catalogue) -> bool:
+    """An update failed: logged without its content, and a patient whose message could not be
+    handled is told so, with the emergency numbers (the message may have been a crisis)."""
     # the error type and where it happened, never its message: database errors quote the
     # statement's parameters (a chat id, a redacted text)
     where = [
@@ -69,7 +75,22 @@ async def on_error(event: ErrorEvent) -> bool:
         type(event.exception).__name__,
         where[-1] if where else "?",
     )
+    chat = private_chat(event.update)
+    if chat is not None:
+        language = _language_of(event.update)
+        text = to_html_parts(catalogue.phrase("something_failed", language))[0]
+        try:
+            await bot.send_message(chat, text)
+        except TelegramAPIError as error:
+            log.error("the failure notice was not sent either: %s", type(error).__name__)
     return True
+
+
+def _language_of(update: Update) -> str:
+    event = update.message or update.edited_message or update.callback_query
+    user = event.from_user if event is not None else None
+    code = (user.language_code if user is not None else None) or ""
+    return "en" if code.lower().startswith("en") else "fr"
 
 
 def build_dispatcher(helpline: Helpline) -> Dispatcher:
@@ -101,6 +122,8 @@ def build_dispatcher(helpline: Helpline) -> Dispatcher:
     throttle = ThrottlingMiddleware(settings.throttle_messages, settings.throttle_seconds)
     dp.message.outer_middleware(throttle)
     dp.edited_message.outer_middleware(throttle)
+    # every button press is answered (the spinner stops) before its handler runs
+    dp.callback_query.middleware(CallbackAnswerMiddleware(pre=True))
     dp.shutdown.register(throttle.stop)  # the flood answers still waiting for their window
     dp.include_routers(
         patients.make_router(),  # first: most updates are patients' messages (private chats only)

@@ -16,7 +16,6 @@ async def on_button(
     engine: Engine,
     deliveries: Deliveries,
 ) -> None:
-    await query.answer()  # stop the spinner on the patient's button at once
     message = query.message
     if message is None or message.chat.type != "private":
         return
