@@ -21,8 +21,9 @@ from stats import percentile
 
 from nlu.rasa import fallback_threshold, intents_from_domain
 from review.auth import add_user
+from review.config import ReviewConfig
 from review.demo import seed
-from review.web import ReviewConfig, create_app
+from review.web import create_app
 from storage.db import create_engine, migrate, session_factory
 
 

@@ -23,9 +23,10 @@ from bot.settings import Settings, get_settings
 from nlu.rasa import fallback_threshold, intents_from_domain
 from review import ROLES
 from review.auth import AccountError, LoginThrottle, add_user, remove_user, set_password
+from review.config import ReviewConfig
 from review.demo import seed
 from review.export import Export, export_nlu, known_examples
-from review.web import ReviewConfig, create_app
+from review.web import create_app
 from storage.db import create_engine, migrate, session_factory
 from storage.models import ReviewUser
 

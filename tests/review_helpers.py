@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from nlu.rasa import fallback_threshold, intents_from_domain
 from review.auth import add_user
-from review.web import ReviewConfig
+from review.config import ReviewConfig
 
 PASSWORDS = {"rita": "reviewer-password-1", "sam": "supervisor-password-1"}
 ROLES = {"rita": "reviewer", "sam": "supervisor"}

@@ -16,7 +16,10 @@ from aiohttp import ClientSession, CookieJar
 from tests.conftest import free_port
 from tests.review_helpers import form_token
 
-HELPLINE = Path(sys.executable).with_name("helpline")
+# the `helpline` command of this tree (the installed script would run the tree it was installed
+# from, which is not this one in a copy of the repository)
+HELPLINE = (sys.executable, "-m", "bot.cli")
+ROOT = Path(__file__).resolve().parent.parent
 PSEUDONYM = re.compile(r"P-[0-9A-Z]{8}")
 
 
@@ -41,8 +44,8 @@ async def test_review_demo_serves_synthetic_conversations_and_never_opens_the_da
         "REVIEW_COOKIE_SECURE": "false",  # plain http on loopback for this client
     }
     process = await asyncio.create_subprocess_exec(
-        str(HELPLINE), "review", "--demo", "--port", str(port),
-        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+        *HELPLINE, "review", "--demo", "--port", str(port),
+        cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
     assert process.stdout is not None
     try:

@@ -21,7 +21,8 @@ from nlu import rasa
 from nlu.dataset import load_examples
 from review.auth import add_user, authenticate
 from review.export import export_nlu
-from review.queries import AnnotationError, annotate, inbox
+from review.queries.annotations import AnnotationError, annotate
+from review.queries.inbox import inbox
 from storage.models import Message
 from storage.repositories import MessageRepository, PatientRepository
 
@@ -179,6 +180,7 @@ async def test_annotations_are_checked_and_leave_the_inbox(
     assert (done.message_id, done.annotation) == (fallback, "relabel: help")
 
 
+@pytest.mark.rasa  # Rasa's own `data validate`, in .venv-rasa
 async def test_export_merged_into_the_training_data_passes_rasa_validate(
     sessions: async_sessionmaker[AsyncSession], tmp_path: Path
 ) -> None:

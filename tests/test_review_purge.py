@@ -13,7 +13,8 @@ from bot.app import open_helpline
 from bot.settings import Settings
 from nlu.rasa import fallback_threshold, intents_from_domain
 from review.demo import seed
-from review.queries import annotate, statistics
+from review.queries.annotations import annotate
+from review.queries.stats import statistics
 from storage.db import create_engine, migrate, session_factory
 from storage.models import DailyCount, Message, NLUAnnotation, utcnow
 from storage.stats import fold_cutoff, fold_daily_counts

@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from nlu.rasa import fallback_threshold, intents_from_domain
 from review.demo import SeededConversation, seed
-from review.queries import Filters, inbox, list_conversations, page_query
+from review.queries.conversations import Filters, list_conversations, page_query
+from review.queries.inbox import inbox
 from storage.db import create_engine, migrate, session_factory
 
 THRESHOLD = fallback_threshold()

@@ -25,7 +25,9 @@ from yarl import URL
 from review import auth
 from review.auth import LoginThrottle
 from review.demo import SeededConversation, seed
-from review.web import LOGIN_COOKIE, ROUTES, SECURITY_HEADERS, create_app
+from review.middlewares import SECURITY_HEADERS
+from review.pages.login import LOGIN_COOKIE
+from review.web import ROUTES, create_app
 from storage.db import create_engine, migrate, session_factory
 from storage.models import LoginFailure, Message, NLUAnnotation, Patient, ReviewAudit, utcnow
 from tests.conftest import free_port
@@ -647,7 +649,7 @@ async def test_an_unexpected_error_is_our_500_page_with_the_headers(
     async def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("review.web.statistics", broken)
+    monkeypatch.setattr("review.pages.stats.statistics", broken)
     response = await client.get("/stats")
     assert response.status == 500
     assert (
