@@ -24,6 +24,8 @@ from storage.db import create_engine, migrate, session_factory
 from storage.retention import RetentionDone, apply_retention
 
 T = TypeVar("T")
+# the engine's fallback bar, read once from config.yml (the model's FallbackClassifier)
+THRESHOLD = fallback_threshold()
 
 
 def run(main: Coroutine[Any, Any, T]) -> T:
@@ -59,7 +61,7 @@ class Helpline:
 async def retention(sessions: async_sessionmaker[AsyncSession], days: int) -> RetentionDone:
     """Apply the retention period (storage.retention) in one transaction."""
     async with sessions() as session, session.begin():
-        return await apply_retention(session, days, fallback_threshold())
+        return await apply_retention(session, days, THRESHOLD)
 
 
 @asynccontextmanager
@@ -88,7 +90,7 @@ async def open_helpline(settings: Settings, *, console: bool = False) -> AsyncIt
                 catalogue,
                 nlu,
                 sessions,
-                threshold=fallback_threshold(),
+                threshold=THRESHOLD,
                 escalations=escalations if team else None,
                 team=team,
                 operator=settings.helpline_operator,

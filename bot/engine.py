@@ -20,7 +20,7 @@ from bot.escalation import NOT_RELAYED, SATISFACTION, Escalations
 from bot.language import written_language
 from bot.replies import Button, Reply
 from bot.safety import NetReading, Risk, read
-from nlu.client import FALLBACK_INTENT, NLUUnavailable, ParseResult
+from nlu.client import FALLBACK_INTENT, NLUUnavailable, ParseResult, unsure
 from responses import Catalogue
 from storage.deliveries import DeliveryRepository
 from storage.models import Case, Patient
@@ -506,7 +506,7 @@ class _Conversation:
             self.on_intent(result.intent)
 
     def _unsure(self, result: ParseResult) -> bool:
-        return result.fell_back or result.confidence < self.engine.threshold
+        return unsure(result.intent, result.confidence, self.engine.threshold)
 
     def on_intent(self, intent: str) -> None:
         if intent != "human_handoff":  # asking for a person in words keeps the offer's context

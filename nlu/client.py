@@ -13,6 +13,14 @@ from typing import Any, Self
 import aiohttp
 
 FALLBACK_INTENT = "nlu_fallback"
+
+
+def unsure(intent: str | None, confidence: float | None, threshold: float) -> bool:
+    """The one rule for a message the engine could not place: the model's own fallback, or a
+    confidence under the engine's bar (config.yml's FallbackClassifier threshold). The engine
+    answers such a message with "did you mean"; the review workspace and the statistics count it
+    as a fallback (storage.stats.fell_back is the same rule in SQL)."""
+    return intent == FALLBACK_INTENT or (confidence is not None and confidence < threshold)
 # Longer texts add nothing to the classification and cost the server time; Rasa tokenizes all of it.
 DEFAULT_MAX_CHARS = 1000
 

@@ -34,7 +34,7 @@ def is_patient_text() -> ColumnElement[bool]:
 
 
 def fell_back(threshold: float) -> ColumnElement[bool]:
-    """A patient text the engine could not place: the model's fallback, or under its bar."""
+    """A patient text the engine could not place: `nlu.client.unsure`, in SQL."""
     return and_(
         is_patient_text(),
         or_(Message.intent == FALLBACK_INTENT, Message.confidence < threshold),

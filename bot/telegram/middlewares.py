@@ -231,11 +231,15 @@ class ThrottlingMiddleware(BaseMiddleware):
 
     ALBUM_SECONDS = 60.0  # an album's items come together: within this, they are one album
 
-    def __init__(self, limit: int = 6, window: float = 10.0) -> None:
+    def __init__(
+        self, limit: int = 6, window: float = 10.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.limit = limit
         self.window = window
+        self.clock = clock
         self.recent: dict[int, deque[float]] = defaultdict(deque)
         self.warned: set[int] = set()
+        self._pruned_at = 0.0  # chats quiet for a window are forgotten, every window at most
         self.albums: dict[tuple[int, str], float] = {}  # (chat, media group) -> first seen
         # per throttled chat: the task answering its last throttled text when the window frees
         self.later: dict[int, asyncio.Task[None]] = {}
@@ -243,11 +247,13 @@ class ThrottlingMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         if not isinstance(event, Message) or event.chat.type != "private":
             return await handler(event, data)
-        now = time.monotonic()
+        now = self.clock()
         if event.media_group_id is not None and event.edit_date is None:
             if self._album_seen(event.chat.id, event.media_group_id, now):
                 data["album_item"] = True
                 return await handler(event, data)
+        if now - self._pruned_at > self.window:
+            self._prune(now)
         recent = self.recent[event.chat.id]
         while recent and now - recent[0] > self.window:
             recent.popleft()
@@ -263,6 +269,19 @@ class ThrottlingMiddleware(BaseMiddleware):
         if event.text is not None:  # a question, not a photo or a sticker: answered later
             self._answer_later(event, handler, data, recent[0] + self.window - now)
         return await handler(event, data)
+
+    def _prune(self, now: float) -> None:
+        """Forget the chats with nothing in the window (the dict grew with every patient ever
+        seen); a chat waiting for its flood's answer keeps its window."""
+        self._pruned_at = now
+        quiet = [
+            chat
+            for chat, times in self.recent.items()
+            if (not times or now - times[-1] > self.window) and chat not in self.later
+        ]
+        for chat in quiet:
+            del self.recent[chat]
+            self.warned.discard(chat)
 
     def _answer_later(
         self, event: Message, handler: Handler, data: dict[str, Any], delay: float
@@ -280,7 +299,7 @@ class ThrottlingMiddleware(BaseMiddleware):
     ) -> None:
         await asyncio.sleep(delay)
         del self.later[chat_id]  # from here on it answers: a new message no longer cancels it
-        now = time.monotonic()
+        now = self.clock()
         recent = self.recent[chat_id]
         while recent and now - recent[0] > self.window:
             recent.popleft()

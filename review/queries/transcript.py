@@ -9,9 +9,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nlu.client import unsure
 from review.queries.annotations import describe
 from storage.models import Case, Message, NLUAnnotation, Patient
-from storage.stats import FALLBACK_INTENT
 
 
 @dataclass
@@ -104,8 +104,5 @@ def message_fell_back(message: Message, threshold: float) -> bool:
     return (
         message.direction == "in"
         and message.kind == "text"
-        and (
-            message.intent == FALLBACK_INTENT
-            or (message.confidence is not None and message.confidence < threshold)
-        )
+        and unsure(message.intent, message.confidence, threshold)
     )
