@@ -3,7 +3,7 @@
 1. Time from a patient's request for a person (the "person" button) to the case's topic and
    pinned card existing in the group, over several cases opened one after another, with the
    group limit set high enough not to be the cause of the wait.
-2. A burst of patient messages during a case, relayed into the topic through the paced outbox,
+2. A burst of patient texts during a case, relayed into the topic through the paced outbox,
    with the emulator enforcing the group limit: how long the burst takes against the least the
    limit allows, how many 429 the group answered, and whether all arrived in order.
 
@@ -90,14 +90,18 @@ async def burst(url: str, count: int, limit: int, window: float, scale: float, t
             for n in range(count):
                 emulator.push_text(chat, f"burst {n}")
 
-            def copied() -> int:
-                return len([c for c in emulator.calls("copyMessage", chat_id=AGENTS) if c.ok])
+            def relayed() -> list[str]:  # the patient's texts, as the bot relays them
+                return [
+                    m["text"].removeprefix("💬 ")
+                    for m in emulator.sent(AGENTS)
+                    if m.get("text", "").startswith("💬 burst")
+                ]
 
-            await emulator.wait_until(lambda: copied() >= count, timeout=count * window)
+            await emulator.wait_until(lambda: len(relayed()) >= count, timeout=count * window)
             elapsed = time.perf_counter() - started
             await dp.stop_polling()
             await polling
-        texts = [m["text"] for m in emulator.sent(AGENTS) if m.get("text", "").startswith("burst")]
+        texts = relayed()
     least = (count - limit) / limit * window if count > limit else 0.0
     in_order = texts == [f"burst {n}" for n in range(count)]
     print(

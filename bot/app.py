@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.deliveries import Deliveries
 from bot.engine import Engine
 from bot.escalation import Escalations
+from bot.handoff import NoTeam
 from bot.hours import OpeningHours
 from bot.settings import Settings
 from nlu.client import NLUClient
@@ -70,11 +71,11 @@ async def open_helpline(settings: Settings, *, console: bool = False) -> AsyncIt
     only where agents can answer them (Telegram with an agents' group): elsewhere the bot would
     fall silent for good after a handoff, so it says who to call instead."""
     team = not console and settings.helpline_agents_chat_id is not None
-    db = create_engine(settings.database_url)
+    database = create_engine(settings.database_url)  # SQLAlchemy's; `engine` is the conversation's
     try:
-        await migrate(db)
+        await migrate(database)
         agents_outbox_written = asyncio.Event()
-        sessions = session_factory(db, on_agents_outbox=agents_outbox_written.set)
+        sessions = session_factory(database, on_agents_outbox=agents_outbox_written.set)
         await retention(sessions, settings.retention_days)
         catalogue = load_catalogue(intents_from_domain())
         escalations = Escalations(
@@ -82,6 +83,7 @@ async def open_helpline(settings: Settings, *, console: bool = False) -> AsyncIt
             sessions,
             OpeningHours.parse(settings.agents_hours, settings.agents_timezone),
             reminder_after=timedelta(minutes=settings.case_reminder_minutes),
+            agents_language=settings.agents_language,
         )
         async with NLUClient(
             settings.rasa_url, timeout=settings.nlu_timeout, token=settings.nlu_token()
@@ -91,8 +93,7 @@ async def open_helpline(settings: Settings, *, console: bool = False) -> AsyncIt
                 nlu,
                 sessions,
                 threshold=THRESHOLD,
-                escalations=escalations if team else None,
-                team=team,
+                handoff=escalations if team else NoTeam(),
                 operator=settings.helpline_operator,
             )
             deliveries = Deliveries(sessions)
@@ -103,4 +104,4 @@ async def open_helpline(settings: Settings, *, console: bool = False) -> AsyncIt
             finally:
                 await deliveries.flush()
     finally:
-        await db.dispose()
+        await database.dispose()

@@ -120,12 +120,12 @@ def cmd_nlu_parse(args: argparse.Namespace) -> int:
 
 async def _purge() -> int:
     settings = get_settings()
-    db = create_engine(settings.database_url)
+    database = create_engine(settings.database_url)
     try:
-        await migrate(db)
-        done = await retention(session_factory(db), settings.retention_days)
+        await migrate(database)
+        done = await retention(session_factory(database), settings.retention_days)
     finally:
-        await db.dispose()
+        await database.dispose()
     print(
         f"past {settings.retention_days} days: {done.messages} messages deleted, "
         f"{done.topics} closed cases' topics queued for deletion (the running bot deletes them), "

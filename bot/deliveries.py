@@ -8,6 +8,9 @@ in batches. What a crash (SIGKILL, power cut) left unsent is still there at the 
 crash between a send and its deletion sends that turn again, never none.
 
 One serving process per database for now: at start it takes every row as left by a crash.
+
+Once sent, a message's id is noted in `trail` (bot/discretion.py) for 48 hours, so that the
+bot can delete it from the chat (/delete, discreet mode).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.discretion import ChatTrail
 from bot.replies import Button, Reply
 from storage.deliveries import DeliveryRepository
 
@@ -31,7 +35,13 @@ class Copy:
     message_id: int
 
 
-Item = Reply | Copy
+@dataclass(frozen=True, slots=True)
+class EraseChat:
+    """Delete the chat's messages still deletable (under 48 hours) before what follows: the
+    confirmation of /delete, which stays."""
+
+
+Item = Reply | Copy | EraseChat
 
 
 def to_rows(items: Sequence[Item]) -> list[dict[str, Any]]:
@@ -39,8 +49,13 @@ def to_rows(items: Sequence[Item]) -> list[dict[str, Any]]:
     for item in items:
         if isinstance(item, Copy):
             rows.append({"copy": [item.from_chat, item.message_id]})
+        elif isinstance(item, EraseChat):
+            rows.append({"erase": True})
         else:
-            rows.append({"text": item.text, "buttons": [[b.label, b.data] for b in item.buttons]})
+            reply = {"text": item.text, "buttons": [[b.label, b.data] for b in item.buttons]}
+            if item.lead:
+                reply["lead"] = item.lead
+            rows.append(reply)
     return rows
 
 
@@ -49,9 +64,11 @@ def from_rows(rows: Sequence[dict[str, Any]]) -> list[Item]:
     for row in rows:
         if "copy" in row:
             items.append(Copy(int(row["copy"][0]), int(row["copy"][1])))
+        elif "erase" in row:
+            items.append(EraseChat())
         else:
             buttons = tuple(Button(str(label), str(data)) for label, data in row["buttons"])
-            items.append(Reply(str(row["text"]), buttons))
+            items.append(Reply(str(row["text"]), buttons, str(row.get("lead") or "")))
     return items
 
 
@@ -75,6 +92,8 @@ class Deliveries:
         self.sessions = sessions
         self._sent: list[int] = []
         self._writer: asyncio.Task[None] | None = None
+        # the ids of the messages sent, for 48 hours (bot/discretion.py)
+        self.trail = ChatTrail(sessions)
 
     def done(self, delivery: int | None) -> None:
         """Sent, or never sendable (the patient blocked the bot): the row can go."""
@@ -92,9 +111,10 @@ class Deliveries:
                 await DeliveryRepository(session).remove(sent)
 
     async def flush(self) -> None:
-        """Wait until what was sent is forgotten (at shutdown)."""
+        """Wait until what was sent is forgotten (at shutdown), and its ids noted."""
         if self._writer is not None:
             await self._writer
+        await self.trail.flush()
 
     async def pending(self, channel: str) -> list[Pending]:
         async with self.sessions() as session:

@@ -1,40 +1,44 @@
 """Escalation to people: cases, what the agents' group is told, and what agents can do.
 
 No Telegram here. Everything meant for the agents' group is written to the durable outbox
-(`storage.cases.OutboxRepository`) in the same transaction as the change it reports; a channel
-adapter delivers it, paced. Agents see a case number, a language, a priority and redacted
-messages: never a name, a phone number or a chat id.
+(`storage.cases.OutboxRepository`, one typed payload per thing to do: `storage.outbox`) in the
+same transaction as the change it reports; a channel adapter delivers it, paced. Agents see a
+case number, a language, a priority and redacted messages: never a name, a phone number or a
+chat id. What they read is worded in `bot.agent_texts`, in the agents' language.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.agent_texts import CASE, AgentTexts
 from bot.deliveries import Copy, to_rows
 from bot.hours import OpeningHours
 from bot.replies import Button, Reply
 from responses import Catalogue
 from storage.cases import CaseRepository, OutboxRepository
 from storage.deliveries import DeliveryRepository
-from storage.models import Case, Message, Patient, utcnow
+from storage.models import Case, CaseStatus, Patient, Priority
+from storage.outbox import (
+    Announce,
+    CloseTopic,
+    CopyToTopic,
+    EditCard,
+    OpenTopic,
+    RenameTopic,
+    ReopenTopic,
+    TopicText,
+)
 from storage.redaction import redact
 from storage.repositories import MessageRepository, PatientRepository
 
-CARD_MESSAGES = 8  # the last messages shown on a case card
-PRIORITY_LABEL = {"urgent": "🔴 URGENT", "high": "🟠 prioritaire", "normal": "⚪ normal"}
-STATUS_LABEL = {"waiting": "en attente", "taken": "pris en charge", "closed": "clos"}
-# card buttons: "case:<action>:<case id>"
-CASE = "case:"
-CARD_ACTIONS = ("take", "close", "urgent")
 SATISFACTION = "sat:"
 # never copied to the agents during a case: they are told one came, not what it said
 NOT_RELAYED = frozenset({"contact", "location", "venue"})
-CLOSED_HINT = "Ce dossier est clos : /reopen pour le rouvrir."
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,12 +69,14 @@ def _as_reply(notice: PatientNotice) -> Reply:
     return Reply(notice.text, tuple(Button(label, data) for label, data in notice.buttons))
 
 
-def topic_name(case: Case) -> str:
-    return f"{case.number} · {PRIORITY_LABEL[case.priority]} · {case.language.upper()}"
-
-
 class Escalations:
     """Opens cases for the engine and carries out the agents' actions."""
+
+    team = True  # bot.handoff.Handoff: a person answers here
+
+    def followed(self, case: Case | None) -> Case | None:
+        """bot.handoff.Handoff: the agents follow every open case."""
+        return case
 
     def __init__(
         self,
@@ -80,36 +86,47 @@ class Escalations:
         *,
         reminder_after: timedelta = timedelta(minutes=10),
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        agents_language: str = "fr",
     ) -> None:
         self.catalogue = catalogue
         self.sessions = sessions
         self.hours = hours
         self.reminder_after = reminder_after
         self.now = now
+        self.texts = AgentTexts(catalogue, agents_language)  # what the agents' group reads
 
     # --- the patient's side (inside the engine's transaction) --------------------------------
 
     async def open(
-        self, session: AsyncSession, patient: Patient, reason: str, priority: str, language: str
+        self,
+        session: AsyncSession,
+        patient: Patient,
+        reason: str,
+        priority: Priority,
+        language: str,
     ) -> list[str]:
         """Open (or raise) the patient's case; returns what to tell the patient about waiting."""
         cases, outbox = CaseRepository(session), OutboxRepository(session)
         case, created, raised = await cases.open(patient, reason, priority, language)
         if not created:
             if raised:
-                await outbox.add(case, "rename")
-                await outbox.add(case, "card_edit")
-                await outbox.add(case, "text", text=f"⚠️ Priorité relevée : {reason}.")
-                if case.priority == "urgent":
-                    await outbox.add(case, "announce", text=self._urgent_announce(case))
+                await outbox.add(case, RenameTopic())
+                await outbox.add(case, EditCard())
+                await outbox.add(case, self._text("priority_raised", reason=reason))
+                if case.priority == Priority.URGENT:
+                    await outbox.add(case, Announce(self.texts.urgent_case(case)))
             return [self._waiting_text(case, await cases.queue_position(case), new=False)]
-        await outbox.add(case, "topic")  # with its pinned card
-        if case.priority == "urgent":
-            await outbox.add(case, "announce", text=self._urgent_announce(case))
+        await outbox.add(case, OpenTopic())  # with its pinned card
+        if case.priority == Priority.URGENT:
+            await outbox.add(case, Announce(self.texts.urgent_case(case)))
         texts = [self._waiting_text(case, await cases.queue_position(case), new=True)]
-        if case.priority == "urgent" and reason != "crisis":  # the crisis answer gave them
+        if case.priority == Priority.URGENT and reason != "crisis":  # the crisis answer gave them
             texts.append(self.catalogue.phrase("case_urgent", language))
         return texts
+
+    def _text(self, key: str, **values: object) -> TopicText:
+        """One of the agents' phrases, for the case's topic."""
+        return TopicText(self.texts.phrase(key, **values))
 
     async def relay(
         self,
@@ -126,14 +143,12 @@ class Escalations:
         phone number or an address says who someone is)."""
         outbox = OutboxRepository(session)
         if kind == "text":
-            for part in relayed_text(text):
-                await outbox.add(case, "text", text=part)
+            for part in self.texts.relayed(text):
+                await outbox.add(case, TopicText(part))
         elif message_id is not None and kind not in NOT_RELAYED:
-            await outbox.add(case, "copy", message_id=message_id, caption=redact(text))
+            await outbox.add(case, CopyToTopic(message_id, caption=redact(text)))
         else:  # not copied (a contact, a place; or a channel without copies): say one came
-            await outbox.add(
-                case, "text", text=f"(le patient a envoyé un élément non transmis : {kind})"
-            )
+            await outbox.add(case, self._text("not_relayed", kind=kind))
 
     async def forget(self, session: AsyncSession, patient: Patient) -> None:
         """The patient erased their data (/delete). Their cases go with them, and so must the
@@ -157,12 +172,6 @@ class Escalations:
             opening=self.hours.describe_opening(now, language),
         )
 
-    @staticmethod
-    def _urgent_announce(case: Case) -> str:
-        flags = ", ".join(case.risk_flags) or case.reason
-        language = case.language.upper()
-        return f"🔴 Cas urgent {case.number} ({language}, {flags}) : à prendre au plus vite."
-
     async def rate(self, session: AsyncSession, patient: Patient, score: int) -> bool:
         """The patient's 1-5 answer about their last closed case; False if nothing to rate."""
         case = await CaseRepository(session).last_closed(patient)
@@ -175,39 +184,10 @@ class Escalations:
     # --- the case card -----------------------------------------------------------------------
 
     async def card(self, session: AsyncSession, case: Case) -> tuple[str, list[tuple[str, str]]]:
-        """The pinned card: what an agent needs to take the case over, without identity."""
+        """The pinned card (text, buttons): what an agent needs to take the case over."""
         patient = await session.get(Patient, case.patient_id)
         assert patient is not None
-        history = await MessageRepository(session).recent(patient, 200)
-        seen = _distinct(m.intent for m in history if m.direction == "in" and m.intent)
-        answered = _distinct(m.intent for m in history if m.direction == "out" and m.intent)
-        lines = [
-            f"📁 Dossier {case.number}",
-            f"Statut : {STATUS_LABEL[case.status]}",
-            f"Priorité : {PRIORITY_LABEL[case.priority]}",
-            f"Langue : {case.language.upper()}",
-            f"Motif : {case.reason}",
-            f"Risques : {', '.join(case.risk_flags) or 'aucun signalé'}",
-            f"Ouvert le : {case.opened_at:%d/%m/%Y %H:%M} UTC",
-            f"Sujets détectés : {', '.join(seen) or '—'}",
-            f"Réponses déjà données : {', '.join(answered) or '—'}",
-            "",
-            "Derniers messages (masqués) :",
-            *(_card_line(m) for m in history[-CARD_MESSAGES:]),
-        ]
-        if case.notes:
-            lines += ["", "Notes de l'équipe :", *(f"• {note}" for note in case.notes)]
-        lines += [
-            "",
-            "Écrivez ici pour répondre au patient. « ! » au début = note interne.",
-            "Commandes : /take /close /reopen /note /urgent",
-        ]
-        buttons = [
-            ("✋ Prendre", f"{CASE}take:{case.id}"),
-            ("✅ Clore", f"{CASE}close:{case.id}"),
-            ("🔴 Urgent", f"{CASE}urgent:{case.id}"),
-        ]
-        return "\n".join(lines)[:4000], buttons
+        return self.texts.card(case, await MessageRepository(session).recent(patient, 200))
 
     # --- the agents' side --------------------------------------------------------------------
 
@@ -222,14 +202,14 @@ class Escalations:
         nobody had, and queue `copy` (the agent's message, copied into the patient's chat)."""
         async with self.sessions() as session, session.begin():
             case = await session.get(Case, case_id)
-            if case is None or case.status == "closed":
+            if case is None or case.status == CaseStatus.CLOSED:
                 if case is not None:
-                    await OutboxRepository(session).add(case, "text", text=CLOSED_HINT)
+                    await OutboxRepository(session).add(case, self._text("closed_hint"))
                 return AgentOutcome(case)
             cases = CaseRepository(session)
-            if case.status == "waiting":
+            if case.status == CaseStatus.WAITING:
                 await cases.take(case, agent_id)
-                await OutboxRepository(session).add(case, "card_edit")
+                await OutboxRepository(session).add(case, EditCard())
             await cases.agent_replied(case)
             patient = await session.get(Patient, case.patient_id)
             assert patient is not None
@@ -248,11 +228,7 @@ class Escalations:
             patient = await session.get(Patient, case.patient_id)
             if patient is not None:
                 await PatientRepository(session).mark_blocked(patient.channel, patient.chat_id)
-            await OutboxRepository(session).add(
-                case,
-                "text",
-                text="⛔ Le patient a bloqué le bot : votre message ne lui est pas parvenu.",
-            )
+            await OutboxRepository(session).add(case, self._text("patient_blocked"))
 
     async def take(self, case_id: int, agent_id: int, agent_name: str) -> AgentOutcome:
         async with self.sessions() as session, session.begin():
@@ -260,12 +236,12 @@ class Escalations:
             if case is None:
                 return AgentOutcome()
             outbox = OutboxRepository(session)
-            if case.status == "closed":
-                await outbox.add(case, "text", text=CLOSED_HINT)
+            if case.status == CaseStatus.CLOSED:
+                await outbox.add(case, self._text("closed_hint"))
                 return AgentOutcome(case)
             await CaseRepository(session).take(case, agent_id)
-            await outbox.add(case, "card_edit")
-            await outbox.add(case, "text", text=f"✋ Pris en charge par {agent_name}.")
+            await outbox.add(case, EditCard())
+            await outbox.add(case, self._text("taken_by", agent=agent_name))
             patient = await session.get(Patient, case.patient_id)
             assert patient is not None
             notice = PatientNotice(self.catalogue.phrase("case_taken", case.language))
@@ -277,23 +253,22 @@ class Escalations:
         """Close the case, or ask the agent to confirm when it carries a risk flag."""
         async with self.sessions() as session, session.begin():
             case = await session.get(Case, case_id)
-            if case is None or case.status == "closed":
+            if case is None or case.status == CaseStatus.CLOSED:
                 return AgentOutcome(case)
             outbox = OutboxRepository(session)
             if not await CaseRepository(session).close(case, confirmed=confirmed):
+                confirm = self.texts.phrase("confirm_close_button")
                 await outbox.add(
                     case,
-                    "text",
-                    text=(
-                        f"⚠️ Ce dossier porte un risque ({', '.join(case.risk_flags)}). "
-                        "Il ne se clôt jamais automatiquement : confirmez-vous la clôture ?"
+                    TopicText(
+                        self.texts.phrase("confirm_close", flags=", ".join(case.risk_flags)),
+                        ((confirm, f"{CASE}confirm:{case.id}"),),
                     ),
-                    buttons=[["Oui, clore le dossier", f"{CASE}confirm:{case.id}"]],
                 )
                 return AgentOutcome(case)
-            await outbox.add(case, "card_edit")
-            await outbox.add(case, "text", text="✅ Dossier clos. Le bot reprend la conversation.")
-            await outbox.add(case, "close_topic")
+            await outbox.add(case, EditCard())
+            await outbox.add(case, self._text("closed"))
+            await outbox.add(case, CloseTopic())
             patient = await session.get(Patient, case.patient_id)
             assert patient is not None
             language = case.language
@@ -310,30 +285,28 @@ class Escalations:
             case = await session.get(Case, case_id)
             if case is None:
                 return AgentOutcome()
-            if case.status != "closed":
+            if case.status != CaseStatus.CLOSED:
                 return AgentOutcome(case)
             current = await CaseRepository(session).reopen(case)
             outbox = OutboxRepository(session)
             if current.id != case.id:
-                await outbox.add(
-                    case, "text", text=f"Le patient a déjà un dossier ouvert : {current.number}."
-                )
+                await outbox.add(case, self._text("already_open", number=current.number))
                 return AgentOutcome(current)
-            await outbox.add(case, "reopen_topic")
-            await outbox.add(case, "card_edit")
-            await outbox.add(case, "text", text="↩️ Dossier rouvert : vos messages sont relayés.")
+            await outbox.add(case, ReopenTopic())
+            await outbox.add(case, EditCard())
+            await outbox.add(case, self._text("reopened"))
             return AgentOutcome(case)
 
     async def make_urgent(self, case_id: int) -> AgentOutcome:
         async with self.sessions() as session, session.begin():
             case = await session.get(Case, case_id)
-            if case is None or case.status == "closed":
+            if case is None or case.status == CaseStatus.CLOSED:
                 return AgentOutcome(case)
-            if await CaseRepository(session).raise_priority(case, "urgent"):
+            if await CaseRepository(session).raise_priority(case, Priority.URGENT):
                 outbox = OutboxRepository(session)
-                await outbox.add(case, "rename")
-                await outbox.add(case, "card_edit")
-                await outbox.add(case, "announce", text=self._urgent_announce(case))
+                await outbox.add(case, RenameTopic())
+                await outbox.add(case, EditCard())
+                await outbox.add(case, Announce(self.texts.urgent_case(case)))
             return AgentOutcome(case)
 
     async def note(self, case_id: int, text: str) -> AgentOutcome:
@@ -343,69 +316,25 @@ class Escalations:
                 return AgentOutcome()
             outbox = OutboxRepository(session)
             if not text.strip():
-                await outbox.add(case, "text", text="Usage : /note votre note pour l'équipe")
+                await outbox.add(case, self._text("note_usage"))
                 return AgentOutcome(case)
             await CaseRepository(session).add_note(case, text.strip())
-            await outbox.add(case, "card_edit")
-            await outbox.add(case, "text", text="📝 Note ajoutée à la fiche.")
+            await outbox.add(case, EditCard())
+            await outbox.add(case, self._text("note_added"))
             return AgentOutcome(case)
 
     async def remind_waiting(self) -> int:
-        """Recall in the General topic the cases waiting longer than the reminder delay."""
-        now = utcnow()
+        """Recall in the General topic the cases waiting longer than the reminder delay (run on
+        a schedule by the channel's wiring); how many were recalled."""
+        now = self.now()
+        if now.tzinfo is not None:
+            now = now.astimezone(UTC).replace(tzinfo=None)  # naive UTC, as stored
         since = now - self.reminder_after
         async with self.sessions() as session, session.begin():
             cases = await CaseRepository(session).waiting_since(since, since)
             outbox = OutboxRepository(session)
             for case in cases:
                 minutes = int((now - case.opened_at).total_seconds() // 60)
-                await outbox.add(
-                    case,
-                    "announce",
-                    text=(
-                        f"⏰ {case.number} ({PRIORITY_LABEL[case.priority]}, "
-                        f"{case.language.upper()}) attend depuis {minutes} min."
-                    ),
-                )
+                await outbox.add(case, Announce(self.texts.still_waiting(case, minutes)))
                 case.reminded_at = now
             return len(cases)
-
-
-MASKED = {
-    "NIR": "n° de sécurité sociale",
-    "PHONE": "téléphone",
-    "EMAIL": "e-mail",
-    "IBAN": "IBAN",
-    "CARD": "carte bancaire",
-    "NUMBER": "numéro",
-}
-RELAY_PART = 3500  # characters per message (Telegram takes 4,096)
-
-
-def relayed_text(text: str) -> list[str]:
-    """What the agents read of a patient's text: redacted, marked as the patient's, with a line
-    naming what was masked; split to fit Telegram's message size."""
-    redacted = redact(text)
-    masked = _distinct(
-        label for key, label in MASKED.items() if re.search(rf"<{key}(?:_\w+)?>", redacted)
-    )
-    parts = [redacted[i : i + RELAY_PART] for i in range(0, len(redacted), RELAY_PART)] or [""]
-    parts[0] = "💬 " + parts[0]
-    if masked:
-        parts[-1] += f"\n(masqué par le bot : {', '.join(masked)})"
-    return parts
-
-
-def _distinct(items: object) -> list[str]:
-    return list(dict.fromkeys(items))  # type: ignore[call-overload]
-
-
-def _card_line(message: Message) -> str:
-    who = {"in": "Patient", "out": "Bot"}[message.direction]
-    if message.kind == "agent":
-        who = "Équipe"
-    body = message.text if message.kind in {"text", "agent", "command"} else f"[{message.kind}]"
-    if message.direction == "out" and message.kind != "agent":
-        body = (message.intent and f"[réponse : {message.intent}]") or body.split("\n", 1)[0]
-        body = body.replace("**", "")  # the answers' Markdown bold, unreadable as plain text
-    return f"{message.created_at:%H:%M} {who} : {body[:200]}"

@@ -15,3 +15,6 @@ class Button:
 class Reply:
     text: str
     buttons: tuple[Button, ...] = ()
+    # a neutral first line shown above the text of each message the reply makes (discreet mode,
+    # bot/discretion.py: what a lock screen's preview shows); "" for none
+    lead: str = ""

@@ -1,6 +1,7 @@
 """Typed settings, read once from the environment (and an optional `.env` file)."""
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -38,6 +39,8 @@ class Settings(BaseSettings):
     agents_rate_window: float = 60.0
     # a case waiting longer than this is recalled in the group's General topic
     case_reminder_minutes: float = 10.0
+    # the language of what the agents' group reads (cards, notices): responses/<lang>/_agents.yml
+    agents_language: Literal["fr", "en"] = "fr"
     # when people answer: "always", or e.g. "mon-fri 09:00-18:00" (in agents_timezone)
     agents_hours: str = "mon-fri 09:00-18:00"
     agents_timezone: str = "Europe/Paris"

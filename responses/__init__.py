@@ -1,14 +1,16 @@
 """What the bot says: one Markdown file per intent and language, with YAML front matter.
 
-`responses/<lang>/<intent>.md` holds the answer a patient gets for an intent. Non-programmers edit
-these files; `load_catalogue()` checks them at start-up so that a broken edit fails loudly, not in
-front of a patient.
+`responses/<lang>/<intent>.md` holds the answer a patient gets for an intent, `_ui.yml` the other
+phrases patients read, `_agents.yml` what the agents' group reads (the case card, the topics'
+names, notices; in `AGENTS_LANGUAGE`). Non-programmers edit these files; `load_catalogue()` checks
+them at start-up so that a broken edit fails loudly, not in front of a patient.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -37,9 +39,16 @@ class Answer:
 class Catalogue:
     answers: dict[tuple[str, str], Answer]
     phrases: dict[str, dict[str, str]]  # language -> key -> text, from <lang>/_ui.yml
+    # language -> key -> text, from <lang>/_agents.yml; nested keys joined with dots
+    agent_phrases: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def phrase(self, key: str, language: str, **values: str) -> str:
         text = self.phrases[language][key]
+        return text.format(**values) if values else text
+
+    def agent_phrase(self, key: str, language: str, /, **values: object) -> str:
+        """What the agents' group reads. Values may carry a format: {opened:%d/%m/%Y}."""
+        text = self.agent_phrases[language][key]
         return text.format(**values) if values else text
 
     def answer(self, intent: str, language: str) -> Answer:
@@ -93,6 +102,7 @@ def load_catalogue(intents: list[str], directory: Path = RESPONSES_DIR) -> Catal
     known = set(intents)
     answers: dict[tuple[str, str], Answer] = {}
     phrases: dict[str, dict[str, str]] = {}
+    agent_phrases: dict[str, dict[str, str]] = {}
     problems: list[str] = []
     for language in LANGUAGES:
         for intent in intents:
@@ -107,9 +117,27 @@ def load_catalogue(intents: list[str], directory: Path = RESPONSES_DIR) -> Catal
         problems += [f"{directory / language / name}.md: not an intent" for name in sorted(extra)]
         ui = directory / language / "_ui.yml"
         phrases[language] = yaml.safe_load(ui.read_text(encoding="utf-8")) if ui.exists() else {}
-    keys = {language: set(texts) for language, texts in phrases.items()}
-    if len({frozenset(k) for k in keys.values()}) > 1 or not all(keys.values()):
-        problems.append(f"_ui.yml files must exist and have the same keys: {keys}")
+        agents = directory / language / "_agents.yml"
+        agent_phrases[language] = (
+            flatten(yaml.safe_load(agents.read_text(encoding="utf-8")) or {})
+            if agents.exists()
+            else {}
+        )
+    for name, found in (("_ui.yml", phrases), ("_agents.yml", agent_phrases)):
+        keys = {language: set(texts) for language, texts in found.items()}
+        if len({frozenset(k) for k in keys.values()}) > 1 or not all(keys.values()):
+            problems.append(f"{name} files must exist and have the same keys: {keys}")
     if problems:
         raise ContentError("\n".join(problems))
-    return Catalogue(answers, phrases)
+    return Catalogue(answers, phrases, agent_phrases)
+
+
+def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    """{"card": {"title": "..."}} -> {"card.title": "..."}."""
+    flat: dict[str, str] = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = str(value)
+    return flat

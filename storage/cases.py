@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import case as when
@@ -10,11 +10,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import CASE_IS_OPEN, AgentOutbox, Case, Patient, utcnow
+from storage.models import CASE_IS_OPEN, Case, CaseStatus, GroupPost, Patient, Priority, utcnow
+from storage.outbox import EraseTopic, GroupPayload
 from storage.redaction import redact
 from storage.session import agents_outbox_written
 
-PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2}
+PRIORITY_RANK = {priority: rank for rank, priority in enumerate(Priority)}  # 0: most pressing
 RISK_REASONS = frozenset({"crisis", "blackmail"})
 
 
@@ -33,7 +34,7 @@ class CaseRepository:
         )
 
     async def open(
-        self, patient: Patient, reason: str, priority: str, language: str
+        self, patient: Patient, reason: str, priority: Priority, language: str
     ) -> tuple[Case, bool, bool]:
         """The patient's open case (raised to `priority` if higher, risk flag added), or a new
         one; whether it is new; and whether an existing case was raised. Two simultaneous
@@ -68,7 +69,7 @@ class CaseRepository:
         """1 for the next case an agent should take: by priority, then by age."""
         ahead = await self.session.scalar(
             select(func.count()).where(
-                Case.status == "waiting",
+                Case.status == CaseStatus.WAITING,
                 Case.id != case.id,
                 (Case.priority.in_([p for p, r in PRIORITY_RANK.items()
                                     if r < PRIORITY_RANK[case.priority]]))
@@ -78,12 +79,12 @@ class CaseRepository:
         return int(ahead or 0) + 1
 
     async def take(self, case: Case, agent_id: int) -> None:
-        case.status = "taken"
+        case.status = CaseStatus.TAKEN
         case.assigned_agent_id = agent_id
         case.taken_at = utcnow()
         await self.session.flush()
 
-    async def raise_priority(self, case: Case, priority: str) -> bool:
+    async def raise_priority(self, case: Case, priority: Priority) -> bool:
         """Raise (never lower) the priority; whether it changed."""
         if PRIORITY_RANK[priority] >= PRIORITY_RANK[case.priority]:
             return False
@@ -105,7 +106,7 @@ class CaseRepository:
     async def last_closed(self, patient: Patient) -> Case | None:
         return await self.session.scalar(
             select(Case)
-            .where(Case.patient_id == patient.id, Case.status == "closed")
+            .where(Case.patient_id == patient.id, Case.status == CaseStatus.CLOSED)
             .order_by(Case.closed_at.desc(), Case.id.desc())
         )
 
@@ -115,7 +116,7 @@ class CaseRepository:
         rows = await self.session.scalars(
             select(Case)
             .where(
-                Case.status == "waiting",
+                Case.status == CaseStatus.WAITING,
                 Case.opened_at <= before,
                 (Case.reminded_at.is_(None)) | (Case.reminded_at <= reminded_before),
             )
@@ -132,7 +133,7 @@ class CaseRepository:
         """Close the case; a case with a risk flag needs the agent's explicit confirmation."""
         if case.risk_flags and not confirmed:
             return False
-        case.status = "closed"
+        case.status = CaseStatus.CLOSED
         case.closed_at = utcnow()
         await self.session.flush()
         return True
@@ -144,7 +145,7 @@ class CaseRepository:
         current = await self.find_open(patient)
         if current is not None:
             return current
-        case.status, case.closed_at = "waiting", None
+        case.status, case.closed_at = CaseStatus.WAITING, None
         await self.session.flush()
         return case
 
@@ -156,8 +157,8 @@ class OutboxRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add(self, case: Case, kind: str, **payload: object) -> None:
-        self.session.add(AgentOutbox(case_id=case.id, kind=kind, payload=payload))
+    async def add(self, case: Case, payload: GroupPayload) -> None:
+        self.session.add(GroupPost(case_id=case.id, kind=payload.kind, payload=payload.to_json()))
         agents_outbox_written(self.session)
 
     async def add_erasure(self, case: Case, *, retention: bool = False) -> None:
@@ -165,34 +166,39 @@ class OutboxRepository:
         its patient, and its rows with it): only the topic and the case number remain.
         `retention`: the case was closed longer ago than the retention period; deleted quietly
         (one notice per old case would eat the group's 20 messages a minute)."""
-        payload = {"topic_id": case.topic_id, "number": case.number, "quiet": retention}
-        self.session.add(AgentOutbox(case_id=None, kind="erase_topic", payload=payload))
+        payload = EraseTopic(case.topic_id, case.number, quiet=retention)
+        self.session.add(GroupPost(case_id=None, kind=payload.kind, payload=payload.to_json()))
         agents_outbox_written(self.session)
 
-    async def next(self, served: Sequence[int] = ()) -> AgentOutbox | None:
+    async def next(
+        self, served: Sequence[int] = (), aside: Collection[int] = ()
+    ) -> GroupPost | None:
         """The row to deliver now: erasures first (a patient's copied messages must not
         outlive their /delete), then by the case's priority, and between cases of one priority
         in turns, so that no case waits behind another case's backlog (a flood of 60 messages
         held a second patient's crisis topic 63rd). Each case's rows keep their order: only a
         case's oldest row is a candidate. `served`: case ids delivered lately, least recent
-        first; a case not in it has not been served lately and goes first."""
+        first; a case not in it has not been served lately and goes first. `aside`: rows this
+        version cannot read (a newer one wrote them), left in place and passed over."""
         rank = when(
             *((Case.priority == p, r) for p, r in PRIORITY_RANK.items()), else_=len(PRIORITY_RANK)
         )
-        turn = when(*((AgentOutbox.case_id == c, i) for i, c in enumerate(served)), else_=-1)
-        heads = select(func.min(AgentOutbox.id)).group_by(AgentOutbox.case_id)
+        turn = when(*((GroupPost.case_id == c, i) for i, c in enumerate(served)), else_=-1)
+        heads = select(func.min(GroupPost.id)).group_by(GroupPost.case_id)
+        if aside:
+            heads = heads.where(GroupPost.id.not_in(aside))
         return await self.session.scalar(
-            select(AgentOutbox)
-            .outerjoin(Case, Case.id == AgentOutbox.case_id)
-            .where(AgentOutbox.id.in_(heads))
+            select(GroupPost)
+            .outerjoin(Case, Case.id == GroupPost.case_id)
+            .where(GroupPost.id.in_(heads))
             .order_by(
-                AgentOutbox.case_id.is_not(None),
+                GroupPost.case_id.is_not(None),
                 rank,
                 *((turn,) if served else ()),
-                AgentOutbox.id,
+                GroupPost.id,
             )
             .limit(1)
         )
 
     async def pending(self) -> int:
-        return int(await self.session.scalar(select(func.count()).select_from(AgentOutbox)) or 0)
+        return int(await self.session.scalar(select(func.count()).select_from(GroupPost)) or 0)

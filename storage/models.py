@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar
+from enum import StrEnum
+from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -15,7 +16,9 @@ from sqlalchemy import (
     literal_column,
     text,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 
 def utcnow() -> datetime:
@@ -25,6 +28,41 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON}
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class Priority(StrEnum):
+    """How soon a case needs a person, most pressing first (the agents' queue's order)."""
+
+    URGENT = "urgent"  # a crisis, blackmail, or an agent's /urgent
+    HIGH = "high"  # a person asked for after the bot offered one (a scam, a photo...)
+    NORMAL = "normal"
+
+
+class CaseStatus(StrEnum):
+    WAITING = "waiting"  # for an agent to take it
+    TAKEN = "taken"
+    CLOSED = "closed"
+
+
+class StrEnumText(TypeDecorator[E]):
+    """A StrEnum in a plain string column: the database holds its value (no native enum type,
+    no migration), Python gets the member back."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[E], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
+        return None if value is None else self.enum(value)
 
 
 class Patient(Base):
@@ -46,6 +84,9 @@ class Patient(Base):
     blocked_at: Mapped[datetime | None]
     # small conversation state the engine keeps between turns (pending question, fallback rounds)
     state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # discreet mode (/discreet): the chat's messages are deleted from the chat this many minutes
+    # after they were sent (bot/discretion.py); None: off
+    discreet_minutes: Mapped[int | None]
 
     messages: Mapped[list[Message]] = relationship(
         back_populates="patient", cascade="all, delete-orphan", passive_deletes=True
@@ -109,6 +150,23 @@ class PatientDelivery(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
+class ChatMessage(Base):
+    """A message in a patient's chat, theirs or the bot's, that the bot may have to delete from
+    the chat itself (/delete, discreet mode: bot/discretion.py): the channel's id of the message
+    and when it was sent, never its content. Forgotten after 48 hours, when Telegram no longer
+    lets a bot delete it. Keyed by the chat, not the patient: /delete erases the patient's row
+    before the chat is cleaned."""
+
+    __tablename__ = "chat_messages"
+    __table_args__ = (Index("ix_chat_messages_chat", "channel", "chat_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
 class Case(Base):
     """A request for a person: one open case per patient at a time (partial unique index)."""
 
@@ -125,8 +183,10 @@ class Case(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(8), default="waiting")  # waiting, taken, closed
-    priority: Mapped[str] = mapped_column(String(8), default="normal")  # urgent, high, normal
+    status: Mapped[CaseStatus] = mapped_column(
+        StrEnumText(CaseStatus, 8), default=CaseStatus.WAITING
+    )
+    priority: Mapped[Priority] = mapped_column(StrEnumText(Priority, 8), default=Priority.NORMAL)
     risk_flags: Mapped[list[str]] = mapped_column(JSON, default=list)
     reason: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(8), default="fr")
@@ -150,12 +210,14 @@ class Case(Base):
 # A case still open, written as the partial index's own condition. With a bound parameter for
 # "closed", SQLite re-prepares the statement at every execution (it must check the partial index
 # against each value): 75-95 µs instead of 14 µs for the patient's lookup, measured.
-CASE_IS_OPEN = Case.status != literal_column("'closed'")
+CASE_IS_OPEN = Case.status != literal_column(f"'{CaseStatus.CLOSED}'")
 
 
-class AgentOutbox(Base):
-    """What the bot must post to the agents' group, in order, paced to Telegram's group limit.
-    Durable, so a restart neither drops nor repeats a case's messages."""
+class GroupPost(Base):
+    """Something the bot must post to the agents' group (one row of its outbox), in order,
+    paced to Telegram's group limit. Durable, so a restart neither drops nor repeats a case's
+    messages. `kind` and `payload` are a `storage.outbox` payload, written by
+    `OutboxRepository.add` and read back by `storage.outbox.read`."""
 
     __tablename__ = "agent_outbox"
 
@@ -163,7 +225,9 @@ class AgentOutbox(Base):
     case_id: Mapped[int | None] = mapped_column(
         ForeignKey("cases.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[str] = mapped_column(String(16))  # topic, card, text, copy, announce, ...
+    # an OutboxKind's value; a plain string, so that a kind this version does not know (written by
+    # a newer one) can still be read, and left in place
+    kind: Mapped[str] = mapped_column(String(16))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     attempts: Mapped[int] = mapped_column(default=0)

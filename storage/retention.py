@@ -5,6 +5,8 @@ Past `RETENTION_DAYS`:
 - a closed case's forum topic (its card, the copies of the patient's messages, the notes) is
   deleted from the agents' group through the outbox, and the case's notes are emptied;
 - replies a patient was never sent (bot/deliveries.py) are dropped with their chat id;
+- the ids of messages in patients' chats (bot/discretion.py) go after 48 hours already, when
+  Telegram no longer lets the bot delete those messages;
 - a patient who has not written since forgets their Telegram chat id: the pseudonymous row stays
   for the statistics, nothing can reach or recognise them any more. If they write again, they
   start afresh, as a new pseudonym.
@@ -21,8 +23,9 @@ from sqlalchemy import String, cast, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.cases import OutboxRepository
+from storage.chat_messages import KEEP, ChatMessageRepository
 from storage.deliveries import DeliveryRepository
-from storage.models import CASE_IS_OPEN, Case, Patient, utcnow
+from storage.models import CASE_IS_OPEN, Case, CaseStatus, Patient, utcnow
 from storage.repositories import MessageRepository
 from storage.stats import fold_daily_counts
 
@@ -49,7 +52,7 @@ async def apply_retention(
     old_cases = list(
         await session.scalars(
             select(Case).where(
-                Case.status == "closed",
+                Case.status == CaseStatus.CLOSED,
                 Case.closed_at < cutoff,
                 # JSON has no equality on PostgreSQL: compare its text (as written, "[]")
                 (Case.topic_id.is_not(None)) | (cast(Case.notes, String) != "[]"),
@@ -80,5 +83,6 @@ async def apply_retention(
     )
     # replies never sent (the bot could not start again for that long): their chat ids go too
     await DeliveryRepository(session).forget_before(cutoff)
+    await ChatMessageRepository(session).forget_before(now - KEEP)
     await session.flush()
     return RetentionDone(messages, topics, notes, int(forgotten.rowcount or 0))  # type: ignore[attr-defined]

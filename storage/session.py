@@ -23,10 +23,11 @@ from sqlalchemy import bindparam, event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from storage.models import Message, Patient
+from storage.models import ChatMessage, Message, Patient
 
 PATIENTS = Patient.__table__
 ADD_MESSAGES = Message.__table__.insert()
+ADD_CHAT_MESSAGES = ChatMessage.__table__.insert()
 # built once (building it per turn was a third of the writes' cost); SET takes the columns given
 CHANGE_PATIENT = PATIENTS.update().where(PATIENTS.c.id == bindparam("patient"))
 
@@ -46,6 +47,8 @@ class TurnWrites:
     def __init__(self) -> None:
         self.messages: list[dict[str, Any]] = []
         self.patients: dict[int, dict[str, Any]] = {}
+        # ids of the patient's messages in their chat (storage.chat_messages): no content
+        self.chat_messages: list[dict[str, Any]] = []
 
     @staticmethod
     def of(session: AsyncSession) -> TurnWrites:
@@ -79,6 +82,8 @@ def _write(session: Session) -> None:
     connection = session.connection()
     if writes.messages:
         connection.execute(ADD_MESSAGES, writes.messages)
+    if writes.chat_messages:
+        connection.execute(ADD_CHAT_MESSAGES, writes.chat_messages)
     for patient_id, values in writes.patients.items():
         connection.execute(CHANGE_PATIENT, {"patient": patient_id, **values})
 

@@ -1,4 +1,10 @@
-"""Shared fixtures: the real Rasa server with the trained model, started once per test session."""
+"""Shared fixtures: the real Rasa server with the trained model (started once per test session),
+a keyword parser in its place, a fresh database, the Bot API emulator.
+
+Every test that uses the real server, through `rasa_url` (directly or through another fixture),
+is marked `rasa` here at collection, so `pytest -m "not rasa"` can never start it; the tests that
+need Rasa in another way (its CLI, a model file) carry the marker themselves.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +17,23 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from nlu import rasa
+from nlu.client import NLUClient
 from storage.db import create_engine, migrate, session_factory
+from tests.fake_parser import RULES, KeywordParser
+from tests.telegram_emulator import BotAPIEmulator
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "rasa_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.rasa)
 
 
 @pytest.fixture(scope="session")
@@ -38,9 +54,32 @@ def rasa_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
+async def nlu(rasa_url: str) -> AsyncIterator[NLUClient]:
+    """The real NLU client on the real server: for the tests of what the model reads."""
+    async with NLUClient(rasa_url, token=rasa.auth_token()) as client:
+        yield client
+
+
+@pytest.fixture
+def fake_nlu() -> KeywordParser:
+    """The engine's parser from keywords (tests/fake_parser.py): for the tests that only need
+    "this message is intent X"."""
+    return KeywordParser(RULES)
+
+
+@pytest.fixture
 async def sessions(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     """Sessions on a fresh SQLite file under var/, migrated like at start-up."""
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/var/helpline.db")
     await migrate(engine)
     yield session_factory(engine)
     await engine.dispose()
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[BotAPIEmulator]:
+    """The Bot API emulator on loopback (tests/telegram_emulator.py), started and stopped."""
+    emulator = BotAPIEmulator()
+    await emulator.start()
+    yield emulator
+    await emulator.stop()

@@ -35,6 +35,9 @@ MAX_TOPIC_NAME = 128
 DEFAULT_TOPIC_COLOR = 0x6FB9F0
 TOPIC_COLORS = frozenset({0x6FB9F0, 0xFFD67E, 0xCB86DB, 0x8EEE98, 0xFF93B2, 0xFB6F5F})
 DEFAULT_GROUP_USER_ID = 100_000_001
+# a bot can delete a message only this long after it was sent (deleteMessage, deleteMessages)
+DELETABLE_FOR = 48 * 3600  # seconds
+MAX_DELETE_IDS = 100  # deleteMessages: 1-100 ids a call
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are "
     "exactly the same as a current content and reply markup of the message"
@@ -491,6 +494,7 @@ class BotAPIEmulator:
             "editMessageText": self._edit_message_text,
             "editMessageReplyMarkup": self._edit_message_reply_markup,
             "deleteMessage": self._delete_message,
+            "deleteMessages": self._delete_messages,
             "answerCallbackQuery": self._answer_callback_query,
             "sendChatAction": self._send_chat_action,
             "setMyCommands": self._set_my_commands,
@@ -832,6 +836,13 @@ class BotAPIEmulator:
     def commands(self, scope: JSON | None = None, language_code: str | None = None) -> list[JSON]:
         """The commands stored by setMyCommands for that scope and language."""
         return _json_copy(self._commands.get(self._commands_key(scope, language_code), []))
+
+    def backdate(self, chat_id: int, seconds: float, message_ids: list[int] | None = None) -> None:
+        """Make messages of ``chat_id`` (all, or ``message_ids``) as if sent ``seconds`` earlier:
+        past 48 hours, the bot can no longer delete them."""
+        for message_id, message in self._messages.get(chat_id, {}).items():
+            if message_ids is None or message_id in message_ids:
+                message["date"] = int(message["date"] - seconds)
 
     def message(self, chat_id: int, message_id: int) -> JSON | None:
         """The current state of a stored message (None if unknown or deleted)."""
@@ -1581,7 +1592,26 @@ class BotAPIEmulator:
         message = self._find_message(
             chat_id, params.get("message_id"), "message to delete not found"
         )
+        if time.time() - message["date"] >= DELETABLE_FOR:
+            raise _bad("message can't be deleted")
         del self._messages[chat_id][message["message_id"]]
+        return True
+
+    def _delete_messages(self, params: JSON, uploads: dict[str, _Upload]) -> bool:
+        """Like Telegram: 1-100 ids; the ids not found are skipped. A message sent 48 hours ago
+        or more cannot be deleted; what Telegram answers for such a mix is not documented, so
+        the call is refused whole, as deleteMessage refuses one ("message can't be deleted")."""
+        chat_id = self._chat_id(params)
+        ids = params.get("message_ids")
+        if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_DELETE_IDS:
+            raise _bad("message_ids must be a list of 1-100 message identifiers")
+        self._check_reachable(chat_id)
+        stored = self._messages.get(chat_id, {})
+        found = [stored[i] for i in {_as_int(i, 0) for i in ids} if i in stored]
+        if any(time.time() - message["date"] >= DELETABLE_FOR for message in found):
+            raise _bad("message can't be deleted")
+        for message in found:
+            del stored[message["message_id"]]
         return True
 
     def _answer_callback_query(self, params: JSON, uploads: dict[str, _Upload]) -> bool:

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.cases import CaseRepository, OutboxRepository
 from storage.models import Case
+from storage.outbox import OpenTopic, TopicText
 from storage.repositories import PatientRepository
 
 
@@ -124,15 +125,15 @@ async def test_a_flooding_case_does_not_hold_back_another_urgent_case(
         case = await session.get(Case, flooding)
         assert case is not None
         outbox = OutboxRepository(session)
-        await outbox.add(case, "topic")
+        await outbox.add(case, OpenTopic())
         for n in range(60):
-            await outbox.add(case, "text", text=f"flood {n}")
+            await outbox.add(case, TopicText(f"flood {n}"))
     crisis, *_ = await open_case(sessions, "2", "crisis", "urgent")
     async with sessions() as session, session.begin():
         case = await session.get(Case, crisis)
         assert case is not None
-        await OutboxRepository(session).add(case, "topic")
-        await OutboxRepository(session).add(case, "text", text="au secours")
+        await OutboxRepository(session).add(case, OpenTopic())
+        await OutboxRepository(session).add(case, TopicText("au secours"))
     order = await deliver_all(sessions)
     # the second crisis is served within the first turns, not after the 60 messages
     assert order.index((crisis, "topic")) <= 2 and order.index((crisis, "au secours")) <= 4
@@ -151,6 +152,6 @@ async def test_cases_of_one_priority_take_turns_and_urgent_goes_first(
             case = await session.get(Case, case_id)
             assert case is not None
             for n in range(3):
-                await OutboxRepository(session).add(case, "text", text=f"{chat}.{n}")
+                await OutboxRepository(session).add(case, TopicText(f"{chat}.{n}"))
     order = [text for _, text in await deliver_all(sessions)]
     assert order == ["3.0", "3.1", "3.2", "1.0", "2.0", "1.1", "2.1", "1.2", "2.2"]

@@ -1,35 +1,38 @@
-"""The console channel drives the real engine: numbered buttons, commands, quitting."""
+"""The console channel drives the real engine: numbered buttons, commands, quitting (with the
+keyword parser); and, wired by open_helpline with the real NLU server, never promises a person."""
 
 from __future__ import annotations
 
 import io
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from bot.app import open_helpline
 from bot.console import chat
 from bot.engine import Engine
 from bot.settings import Settings
-from nlu.client import NLUClient
-from nlu.rasa import auth_token, intents_from_domain
+from nlu.rasa import intents_from_domain
 from responses import load_catalogue
 from storage.db import create_engine, migrate, session_factory
+from tests.fake_parser import KeywordParser
 
 
-async def test_console_conversation_with_numbered_buttons(rasa_url: str, tmp_path: Path) -> None:
+async def test_console_conversation_with_numbered_buttons(
+    fake_nlu: KeywordParser, tmp_path: Path
+) -> None:
     db = create_engine(f"sqlite+aiosqlite:///{tmp_path}/console.db")
     await migrate(db)
     catalogue = load_catalogue(intents_from_domain())
     out = io.StringIO()
     typed = io.StringIO("bonjour\n2\n/language\n2\n/quit\nnever read\n")
-    async with NLUClient(rasa_url, token=auth_token()) as nlu:
-        await chat(
-            Engine(catalogue, nlu, session_factory(db)),
-            stdin=typed,
-            stdout=out,
-            client_language="fr",
-        )
+    await chat(
+        Engine(catalogue, fake_nlu, session_factory(db)),
+        stdin=typed,
+        stdout=out,
+        client_language="fr",
+    )
     await db.dispose()
     text = out.getvalue()
     assert catalogue.answer("greet", "fr").text.splitlines()[0] in text
@@ -42,6 +45,7 @@ async def test_console_conversation_with_numbered_buttons(rasa_url: str, tmp_pat
     assert typed.readline() == "never read\n"  # /quit stopped reading
 
 
+@pytest.mark.rasa
 async def test_without_agents_a_handoff_says_who_to_call_and_the_bot_keeps_answering(
     rasa_url: str, tmp_path: Path
 ) -> None:

@@ -1,32 +1,25 @@
-"""Engine conversations against the real NLU server and a real SQLite file."""
+"""Engine conversations on a real SQLite file, with the keyword parser (tests/fake_parser.py) in
+place of the NLU server: what the model reads is tested against the real server in
+test_nlu_client.py, test_crisis.py and test_fake_parser.py (the model reads these tests' messages
+as the fake does)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.engine import Engine, Incoming, Turn
+from bot.safety import Risk, read
 from nlu.client import NLUClient
-from nlu.dataset import intents_contract
-from nlu.rasa import auth_token
-from responses import load_catalogue
 from tests.conftest import free_port
-
-CATALOGUE = load_catalogue(intents_contract())
-
-
-@pytest.fixture
-async def nlu(rasa_url: str) -> AsyncIterator[NLUClient]:
-    async with NLUClient(rasa_url, token=auth_token()) as client:
-        yield client
+from tests.engine_helpers import CATALOGUE, make_engine, stored
+from tests.fake_parser import KeywordParser
 
 
 @pytest.fixture
-def engine(nlu: NLUClient, sessions: async_sessionmaker[AsyncSession]) -> Engine:
-    return Engine(CATALOGUE, nlu, sessions, threshold=0.3)
+def engine(fake_nlu: KeywordParser, sessions: async_sessionmaker[AsyncSession]) -> Engine:
+    """The engine as deployed with an agents' group: the team answers, cases open."""
+    return make_engine(fake_nlu, sessions)[0]
 
 
 async def say(
@@ -44,9 +37,9 @@ def answer_text(intent: str, language: str) -> str:
     return CATALOGUE.answer(intent, language).text
 
 
-async def stored(sessions: async_sessionmaker[AsyncSession], sql: str) -> list[tuple]:
-    async with sessions() as session:
-        return [tuple(row) for row in (await session.execute(text(sql))).all()]
+def case_opened(number: int, position: int = 1) -> str:
+    """What a patient is told when their case opens (the team answers at any hour here)."""
+    return CATALOGUE.phrase("case_opened", "fr", number=f"C-{number:05d}", position=str(position))
 
 
 async def test_first_contact_gets_the_privacy_notice_then_the_answer(engine: Engine) -> None:
@@ -97,9 +90,9 @@ async def test_identity_theft_answer_offers_a_person(engine: Engine) -> None:
 
 
 async def test_low_confidence_asks_did_you_mean_then_offers_a_person(
-    nlu: NLUClient, sessions: async_sessionmaker[AsyncSession]
+    fake_nlu: KeywordParser, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    strict = Engine(CATALOGUE, nlu, sessions, threshold=1.01)  # every real parse falls short
+    strict = Engine(CATALOGUE, fake_nlu, sessions, threshold=1.01)  # every parse falls short
     first = await say(strict, "euh je sais pas trop en fait")
     assert first.replies[-1].text == CATALOGUE.phrase("did_you_mean", "fr")
     data = [b.data for b in first.replies[-1].buttons]
@@ -110,11 +103,11 @@ async def test_low_confidence_asks_did_you_mean_then_offers_a_person(
 
 
 async def test_a_good_answer_resets_the_fallback_rounds(
-    nlu: NLUClient, sessions: async_sessionmaker[AsyncSession]
+    fake_nlu: KeywordParser, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    strict = Engine(CATALOGUE, nlu, sessions, threshold=1.01)
+    strict = Engine(CATALOGUE, fake_nlu, sessions, threshold=1.01)
     await say(strict, "euh")
-    await say(Engine(CATALOGUE, nlu, sessions), "je veux porter plainte")
+    await say(Engine(CATALOGUE, fake_nlu, sessions), "je veux porter plainte")
     turn = await say(strict, "bof")
     assert turn.replies[-1].text == CATALOGUE.phrase("did_you_mean", "fr")
 
@@ -123,7 +116,7 @@ async def test_crisis_through_the_safety_net_while_the_nlu_is_down(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     async with NLUClient(f"http://127.0.0.1:{free_port()}", timeout=0.5) as down:
-        engine = Engine(CATALOGUE, down, sessions)
+        engine = make_engine(down, sessions)[0]
         for message in ["J'AI ENVIE D'EN FINIR", "i want to kill myself"]:
             turn = await say(engine, message, chat=message)
             crisis = turn.replies[1]  # after the first-contact notice
@@ -132,8 +125,10 @@ async def test_crisis_through_the_safety_net_while_the_nlu_is_down(
 
 
 async def test_crisis_from_the_model_also_escalates(engine: Engine) -> None:
-    turn = await say(engine, "je ne vois plus aucune raison de continuer")
-    assert turn.replies[-1].text == answer_text("crisis", "fr")
+    message = "je ne vois plus aucune raison de continuer"
+    assert read(message).risk < Risk.CLEAR  # the keyword net alone would not raise the alarm
+    turn = await say(engine, message)
+    assert [r.text for r in turn.replies[-2:]] == [answer_text("crisis", "fr"), case_opened(1)]
     assert turn.escalations[0].priority == "urgent"
 
 
@@ -151,7 +146,11 @@ async def test_blackmail_opens_an_urgent_escalation(engine: Engine) -> None:
     turn = await say(
         engine, "un type menace de dire à mon patron que je suis séropo si je paie pas"
     )
-    assert turn.replies[-1].text == answer_text("blackmail", "fr")
+    assert [r.text for r in turn.replies[-3:]] == [
+        answer_text("blackmail", "fr"),
+        case_opened(1),
+        CATALOGUE.phrase("case_urgent", "fr"),
+    ]
     assert [(e.reason, e.priority) for e in turn.escalations] == [("blackmail", "urgent")]
 
 
@@ -160,7 +159,7 @@ async def test_handoff_by_text_asks_confirmation_then_escalates(engine: Engine) 
     assert ask.replies[-1].text == CATALOGUE.phrase("handoff_confirm", "fr")
     assert ask.escalations == []
     done = await say(engine, "oui")
-    assert done.replies[-1].text == answer_text("human_handoff", "fr")
+    assert [r.text for r in done.replies] == [answer_text("human_handoff", "fr"), case_opened(1)]
     assert [(e.reason, e.priority) for e in done.escalations] == [("human_handoff", "normal")]
 
 
@@ -260,7 +259,8 @@ async def test_a_caption_goes_through_the_crisis_net_but_is_not_kept(
     crisis = await engine.handle(Incoming("test", "7", "je vais me tuer", attachment="photo"))
     assert crisis.replies[0].text == answer_text("crisis", "fr")
     assert [(e.reason, e.priority) for e in crisis.escalations] == [("crisis", "urgent")]
-    command = await engine.handle(Incoming("test", "7", "/delete", attachment="photo"))
+    # (another patient: patient 7 now has a case, and a person reads their photos)
+    command = await engine.handle(Incoming("test", "8", "/delete", attachment="photo"))
     assert command.replies[-1].text == CATALOGUE.phrase("attachment_received", "fr")
     rows = await stored(sessions, "SELECT text FROM messages WHERE direction = 'in'")
     assert len(rows) == 3 and all(text == "" for (text,) in rows)

@@ -1,5 +1,6 @@
 """Cases and the agents' outbox, through the engine and the escalation service, without
-Telegram: real NLU server, real SQLite file."""
+Telegram: the keyword parser (tests/fake_parser.py) in place of the NLU server, a real SQLite
+file."""
 
 from __future__ import annotations
 
@@ -8,39 +9,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.engine import Engine, Incoming, Turn
+from bot.engine import Engine
 from bot.escalation import Escalations
 from bot.hours import OpeningHours
-from nlu.client import NLUClient
 from storage.cases import OutboxRepository
-from storage.models import AgentOutbox, Case
-from tests.test_engine import CATALOGUE, nlu, stored
-
-__all__ = ["nlu"]  # the fixture, shared with test_engine
-ALWAYS = OpeningHours.parse("always")
-# a Saturday evening in Paris, for a team that works Monday to Friday
-SATURDAY_EVENING = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
-
-
-def make_engine(
-    nlu: NLUClient,
-    sessions: async_sessionmaker[AsyncSession],
-    hours: OpeningHours = ALWAYS,
-    now: datetime | None = None,
-) -> tuple[Engine, Escalations]:
-    clock = (lambda: now) if now is not None else (lambda: datetime.now(UTC))
-    escalations = Escalations(CATALOGUE, sessions, hours, now=clock)
-    return Engine(CATALOGUE, nlu, sessions, threshold=0.3, escalations=escalations), escalations
+from storage.models import Case, GroupPost
+from tests.engine_helpers import CATALOGUE, SATURDAY_EVENING, make_engine, say, stored
+from tests.fake_parser import KeywordParser
 
 
 @pytest.fixture
-def engine(nlu: NLUClient, sessions: async_sessionmaker[AsyncSession]) -> Engine:
-    return make_engine(nlu, sessions)[0]
-
-
-async def say(engine: Engine, text: str = "", *, button: str | None = None, chat: str = "1",
-              message_id: int | None = None) -> Turn:  # fmt: skip
-    return await engine.handle(Incoming("test", chat, text, button, "fr", message_id=message_id))
+def engine(fake_nlu: KeywordParser, sessions: async_sessionmaker[AsyncSession]) -> Engine:
+    return make_engine(fake_nlu, sessions)[0]
 
 
 async def outbox(sessions: async_sessionmaker[AsyncSession]) -> list[tuple]:
@@ -112,10 +92,10 @@ async def test_a_turn_says_whether_it_queued_anything_for_the_agents(
 
 
 async def test_out_of_hours_the_patient_is_told_when_a_person_answers(
-    nlu: NLUClient, sessions: async_sessionmaker[AsyncSession]
+    fake_nlu: KeywordParser, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     hours = OpeningHours.parse("mon-fri 09:00-18:00", "Europe/Paris")
-    engine, _ = make_engine(nlu, sessions, hours, now=SATURDAY_EVENING)
+    engine, _ = make_engine(fake_nlu, sessions, hours, now=SATURDAY_EVENING)
     turn = await say(engine, "/human")
     assert turn.replies[-1].text == CATALOGUE.phrase(
         "case_out_of_hours", "fr", number="C-00001", opening="lundi à 09:00"
@@ -153,8 +133,8 @@ async def test_urgent_cases_go_first_and_each_case_keeps_its_order(
 async def test_a_risk_case_needs_confirmation_and_satisfaction_is_asked_once(
     engine: Engine, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    escalations = engine.escalations
-    assert escalations is not None
+    escalations = engine.handoff
+    assert isinstance(escalations, Escalations)
     await say(engine, "on me fait du chantage avec mes résultats, ils veulent de l'argent")
     refused = await escalations.close(1)
     assert refused.notices == [] and refused.case is not None
@@ -174,8 +154,8 @@ async def test_a_risk_case_needs_confirmation_and_satisfaction_is_asked_once(
 async def test_waiting_cases_are_recalled_once_per_delay(
     engine: Engine, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    escalations = engine.escalations
-    assert escalations is not None
+    escalations = engine.handoff
+    assert isinstance(escalations, Escalations)
     await say(engine, "/human")
     assert await escalations.remind_waiting() == 0  # not waiting long yet
     async with sessions() as session, session.begin():
@@ -185,7 +165,7 @@ async def test_waiting_cases_are_recalled_once_per_delay(
     assert await escalations.remind_waiting() == 1
     assert await escalations.remind_waiting() == 0  # reminded a moment ago
     async with sessions() as session:
-        rows = list(await session.scalars(AgentOutbox.__table__.select()))
+        rows = list(await session.scalars(GroupPost.__table__.select()))
     assert len(rows) == 2
 
 
@@ -194,8 +174,8 @@ async def test_the_card_shows_context_but_no_identity(
 ) -> None:
     await say(engine, "j'ai reçu un sms de l'ameli qui demande mon numéro 06 12 34 56 78")
     await say(engine, "/human")
-    escalations = engine.escalations
-    assert escalations is not None
+    escalations = engine.handoff
+    assert isinstance(escalations, Escalations)
     await escalations.note(1, "rappeler au 06 12 34 56 78 ?")
     async with sessions() as session:
         case = await session.get(Case, 1)

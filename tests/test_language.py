@@ -1,5 +1,6 @@
 """The patient is answered in the language they write (bot/language.py), through the engine with
-the real NLU server: the app's language is the first guess, `/language` the override."""
+the keyword parser (the language is read apart from the NLU model): the app's language is the
+first guess, `/language` the override."""
 
 from __future__ import annotations
 
@@ -11,16 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.engine import Engine, Incoming, Turn
 from bot.language import written_language
-from nlu.client import NLUClient
 from nlu.crisis_eval import EVAL_DIR
-from tests.test_engine import CATALOGUE, nlu
-
-__all__ = ["nlu"]
+from tests.engine_helpers import CATALOGUE
+from tests.fake_parser import KeywordParser
 
 
 @pytest.fixture
-def engine(nlu: NLUClient, sessions: async_sessionmaker[AsyncSession]) -> Engine:
-    return Engine(CATALOGUE, nlu, sessions, threshold=0.3, team=False)
+def engine(fake_nlu: KeywordParser, sessions: async_sessionmaker[AsyncSession]) -> Engine:
+    return Engine(CATALOGUE, fake_nlu, sessions, threshold=0.3)
 
 
 async def say(engine: Engine, text: str = "", button: str | None = None, app: str = "fr") -> Turn:

@@ -64,6 +64,7 @@ def test_unseen_phrases_are_not_in_the_training_data() -> None:
     assert [text for _, text, _ in UNSEEN if normalize(text) in seen] == []
 
 
+@pytest.mark.rasa
 @pytest.mark.parametrize(("lang", "text", "intent"), UNSEEN, ids=[f"{u[0]}-{u[2]}" for u in UNSEEN])
 async def test_unseen_phrase_lands_on_its_intent(
     rasa_url: str, lang: str, text: str, intent: str
@@ -75,6 +76,7 @@ async def test_unseen_phrase_lands_on_its_intent(
     assert 0.0 < result.confidence <= 1.0
 
 
+@pytest.mark.rasa
 @pytest.mark.parametrize("text", ["", "   \n"])
 async def test_empty_text_gives_a_fallback_result(rasa_url: str, text: str) -> None:
     async with NLUClient(rasa_url, token=auth_token()) as client:
@@ -83,6 +85,7 @@ async def test_empty_text_gives_a_fallback_result(rasa_url: str, text: str) -> N
     assert result.confidence == 0.0
 
 
+@pytest.mark.rasa
 async def test_huge_text_is_capped_and_classified(rasa_url: str) -> None:
     text = "j'ai reçu un SMS bizarre de l'ameli avec un lien. " * 400
     assert len(text) >= 20_000
@@ -92,6 +95,7 @@ async def test_huge_text_is_capped_and_classified(rasa_url: str) -> None:
     assert result.intent == "phishing_report"
 
 
+@pytest.mark.rasa
 async def test_one_session_serves_many_concurrent_parses(rasa_url: str) -> None:
     async with NLUClient(rasa_url, token=auth_token()) as client:
         results = await asyncio.gather(*(client.parse("bonjour") for _ in range(20)))
@@ -146,6 +150,7 @@ async def test_failing_server_raises_nlu_unavailable(misbehaving_server: str, pa
             await client.parse("bonjour")
 
 
+@pytest.mark.rasa
 async def test_the_nlu_server_answers_only_with_its_token(rasa_url: str) -> None:
     """Rasa's HTTP API can replace or delete the model: without the token, nothing."""
     if os.environ.get("HELPLINE_TEST_RASA_URL"):

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 import yaml
 
 from nlu import rasa
@@ -20,11 +21,13 @@ def test_domain_declares_exactly_the_contract_intents() -> None:
     assert domain["intents"] == intents_contract()
 
 
+@pytest.mark.rasa  # Rasa's CLI, in .venv-rasa
 def test_rasa_data_validate_passes() -> None:
     completed = rasa.validate_data()
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
 
 
+@pytest.mark.rasa  # the trained model
 def test_train_does_nothing_when_data_and_config_are_unchanged() -> None:
     model, seconds = rasa.train()  # `make test` trained already
     assert seconds is None
@@ -37,6 +40,7 @@ def test_fingerprint_follows_the_config(tmp_path) -> None:
     assert rasa.fingerprint(other) != rasa.fingerprint()
 
 
+@pytest.mark.rasa
 def test_serve_waits_for_the_model_then_stops_cleanly_on_sigterm() -> None:
     port = free_port()
     env = {**os.environ, "RASA_URL": f"http://127.0.0.1:{port}"}

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -15,8 +16,8 @@ from storage.cases import CaseRepository
 from storage.models import utcnow
 from storage.repositories import MessageRepository, PatientRepository
 from storage.retention import FORGOTTEN, apply_retention
+from tests.engine_helpers import stored
 from tests.telegram_emulator import BotAPIEmulator
-from tests.test_engine import stored
 from tests.test_telegram_agents import (
     AGENT,
     AGENTS,
@@ -24,9 +25,8 @@ from tests.test_telegram_agents import (
     agents_settings,
     open_case_by_button,
 )
-from tests.test_telegram_bot import emulator, start_bot
+from tests.test_telegram_bot import start_bot
 
-__all__ = ["emulator"]
 LONG_AGO = timedelta(days=100)
 
 
@@ -81,6 +81,7 @@ async def test_past_the_period_topics_notes_and_chat_ids_go_and_open_cases_stay(
     assert created and patient.pseudonym != chats[0][1]
 
 
+@pytest.mark.rasa  # the whole bot, with the real NLU server
 async def test_the_running_bot_deletes_an_old_closed_cases_topic_by_itself(
     emulator: BotAPIEmulator, rasa_url: str, tmp_path: Path
 ) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from storage.cases import CaseRepository, OutboxRepository
 from storage.db import create_engine, migrate, session_factory
+from storage.outbox import OpenTopic, TopicText
 from storage.repositories import MessageRepository, PatientRepository
 
 
@@ -25,7 +26,7 @@ async def test_a_commit_that_queued_for_the_agents_is_announced_after_it(tmp_pat
 
         async with sessions() as session:
             async with session.begin():
-                await OutboxRepository(session).add(case, "topic")
+                await OutboxRepository(session).add(case, OpenTopic())
                 assert announced == []  # not before the commit: the row is not visible yet
             assert announced == [0]
             async with session.begin():  # the same session, a new transaction: nothing queued
@@ -34,7 +35,7 @@ async def test_a_commit_that_queued_for_the_agents_is_announced_after_it(tmp_pat
 
         async with sessions() as session:
             async with session.begin():
-                await OutboxRepository(session).add(case, "text", text="x")
+                await OutboxRepository(session).add(case, TopicText("x"))
                 await session.rollback()  # rolled back: nothing to deliver, no announcement
             assert announced == [0]
             rows = await session.execute(text("SELECT kind FROM agent_outbox ORDER BY id"))

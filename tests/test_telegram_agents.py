@@ -17,7 +17,6 @@ from tests.test_telegram_bot import (
     PATIENT,
     RunningBot,
     button_data,
-    emulator,
     html_of,
     plain,
     push_album,
@@ -26,7 +25,7 @@ from tests.test_telegram_bot import (
     start_bot,
 )
 
-__all__ = ["emulator"]  # the fixture, shared with test_telegram_bot
+pytestmark = pytest.mark.rasa  # end to end, with the real NLU server
 AGENTS = -1001000
 AGENT = 7001
 PHOTO = {"photo": [{"file_id": "p1", "file_unique_id": "u1", "width": 90, "height": 90}]}

@@ -24,9 +24,11 @@ from bot.telegram.patients import TYPING_AFTER
 from nlu.rasa import RasaServer, model_path
 from responses import Catalogue
 from storage.models import HandledUpdate, utcnow
+from tests.conftest import emulator as emulator  # in conftest; for old `from` imports
 from tests.conftest import free_port
 from tests.telegram_emulator import BotAPIEmulator
 
+pytestmark = pytest.mark.rasa  # end to end, with the real NLU server
 PATIENT = 5001
 T = TypeVar("T")
 
@@ -72,14 +74,6 @@ async def start_bot(emulator: BotAPIEmulator, helpline: Helpline) -> RunningBot:
     )
     await emulator.wait_for_calls("getUpdates", before + 1)
     return RunningBot(emulator, helpline, bot, dispatcher, task)
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[BotAPIEmulator]:
-    emulator = BotAPIEmulator()
-    await emulator.start()
-    yield emulator
-    await emulator.stop()
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from bot.engine import Incoming, Turn
-from tests.test_telegram_bot import PATIENT, RunningBot, emulator, plain, replies, running
+from tests.test_telegram_bot import PATIENT, RunningBot, plain, replies, running
 
-__all__ = ["emulator", "running"]  # the fixtures, shared with test_telegram_bot
+__all__ = ["running"]  # the fixture, shared with test_telegram_bot
 pytestmark = pytest.mark.rasa  # end to end, with the real NLU server
 
 

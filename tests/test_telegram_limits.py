@@ -18,9 +18,9 @@ from bot.telegram import sending
 from bot.telegram.app import build_bot, build_dispatcher
 from bot.telegram.send_queue import SendQueue
 from tests.telegram_emulator import BotAPIEmulator
-from tests.test_telegram_bot import PATIENT, emulator, plain, settings_for
+from tests.test_telegram_bot import PATIENT, plain, settings_for
 
-__all__ = ["emulator"]  # the fixture, shared with test_telegram_bot
+pytestmark = pytest.mark.rasa  # end to end, with the real NLU server
 PATIENTS = 300
 CRISES = 20  # the last to write: without priority, among the last answered
 # Telegram's 30 a second, scaled up so that the test stays short; the bot paces at the same

@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiogram.types import TelegramObject, Update
 from aiohttp import web
 from pydantic import SecretStr
@@ -24,9 +25,9 @@ from tests.conftest import free_port
 from tests.telegram_emulator import BotAPIEmulator
 from tests.test_telegram_agents import AGENT, AGENTS, agents_settings, open_case_by_button
 from tests.test_telegram_agents import running as running  # the fixture: a bot with agents
-from tests.test_telegram_bot import PATIENT, RunningBot, emulator, start_bot
+from tests.test_telegram_bot import PATIENT, RunningBot, start_bot
 
-__all__ = ["emulator", "running"]  # fixtures
+__all__ = ["running"]  # the fixture
 SECRET = "s3cret-token_for-tests"
 TEXTS = [f"message {n}" for n in range(10)]
 SEED = 7  # random.Random(7).shuffle(list(range(10))) starts with 8
@@ -87,6 +88,7 @@ async def open_case_by_webhook(emulator: BotAPIEmulator) -> int:
     return int(card["message_thread_id"])
 
 
+@pytest.mark.rasa
 async def test_webhook_posts_arriving_in_any_order_reach_the_agents_in_order(
     emulator: BotAPIEmulator, rasa_url: str, tmp_path: Path
 ) -> None:
@@ -99,6 +101,7 @@ async def test_webhook_posts_arriving_in_any_order_reach_the_agents_in_order(
         assert await until_relayed(emulator, topic) == TEXTS
 
 
+@pytest.mark.rasa
 async def test_webhook_posts_retried_while_the_bot_restarts_reach_the_agents_in_order(
     emulator: BotAPIEmulator, rasa_url: str, tmp_path: Path
 ) -> None:
@@ -121,6 +124,7 @@ async def test_webhook_posts_retried_while_the_bot_restarts_reach_the_agents_in_
 # --- polling ----------------------------------------------------------------------------------
 
 
+@pytest.mark.rasa
 async def test_a_getupdates_batch_in_any_order_is_handled_in_update_id_order(
     running: RunningBot,
 ) -> None:
@@ -136,6 +140,7 @@ async def test_a_getupdates_batch_in_any_order_is_handled_in_update_id_order(
     assert await until_relayed(running.emulator, topic) == TEXTS
 
 
+@pytest.mark.rasa
 async def test_a_backlog_after_a_restart_is_handled_in_order_across_batches(
     emulator: BotAPIEmulator, rasa_url: str, tmp_path: Path
 ) -> None:

@@ -27,6 +27,7 @@ async def emulator() -> AsyncIterator[BotAPIEmulator]:
         yield emulator
 
 
+@pytest.mark.rasa
 async def test_webhook_mode_answers_and_checks_the_secret_token(
     emulator: BotAPIEmulator, rasa_url: str, tmp_path: Path
 ) -> None:
@@ -109,6 +110,7 @@ async def test_the_emulator_posts_updates_like_telegram_at_once_until_answered(
     assert info["pending_update_count"] == 0
 
 
+@pytest.mark.rasa
 async def test_server_errors_are_retried_and_commands_set_in_both_languages(
     emulator: BotAPIEmulator, rasa_url: str, tmp_path: Path
 ) -> None:
@@ -123,7 +125,9 @@ async def test_server_errors_are_retried_and_commands_set_in_both_languages(
     ]  # fmt: skip
     french = [c["command"] for c in emulator.commands(language_code="fr")]
     english = {c["command"]: c["description"] for c in emulator.commands(language_code="en")}
-    assert french == ["start", "help", "human", "privacy", "consent", "language", "delete"]
+    assert french == [
+        "start", "help", "human", "privacy", "consent", "language", "discreet", "delete",
+    ]  # fmt: skip
     assert english["delete"] == "Erase my data"
     assert emulator.commands()  # default list for every other language
 

@@ -15,8 +15,9 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Message, User
 
+from bot.agent_texts import CASE
 from bot.deliveries import Copy, Deliveries
-from bot.escalation import CASE, AgentOutcome, Escalations
+from bot.escalation import AgentOutcome, Escalations
 from bot.replies import Button, Reply
 from bot.telegram.filters import When
 from bot.telegram.sending import send

@@ -18,10 +18,13 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 
 from bot.app import Helpline, freeze_startup_objects, retention
+from bot.deliveries import Deliveries
 from bot.schedule import Every
 from bot.settings import Settings
 from bot.telegram import agents, buttons, other_chats, patients
-from bot.telegram.agents_outbox import AgentsOutbox
+from bot.telegram.discretion import CHANNEL, Sweeper
+from bot.telegram.group_delivery import GroupDelivery
+from bot.telegram.group_pacing import GroupPacing
 from bot.telegram.middlewares import (
     DeduplicationMiddleware,
     OrderMiddleware,
@@ -35,14 +38,15 @@ from bot.telegram.session import HelplineSession
 from responses import Catalogue
 
 log = logging.getLogger(__name__)
-COMMANDS = ("start", "help", "human", "privacy", "consent", "language", "delete")
+COMMANDS = ("start", "help", "human", "privacy", "consent", "language", "discreet", "delete")
 WEBHOOK_PATH = "/telegram/webhook"
 # Telegram posts up to 40 updates at once: they arrive within this of each other (OrderMiddleware)
 WEBHOOK_ARRIVAL_WINDOW = 0.05  # seconds
 
 
 def build_bot(settings: Settings, send_queue: SendQueue | None = None) -> Bot:
-    """The bot; every message it sends waits in `send_queue` (by default Telegram's limit)."""
+    """The bot; every message it sends waits in `send_queue` (by default Telegram's limit), and
+    what it sends into a group waits for that group's turn first (about 20 a minute)."""
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     api = (
@@ -52,7 +56,9 @@ def build_bot(settings: Settings, send_queue: SendQueue | None = None) -> Bot:
     )
     session = HelplineSession(api=api) if api else HelplineSession()
     session.middleware(RetryMiddleware())
-    # inside the retries: a message sent again after a 5xx waits for its turn again
+    # inside the retries: a message sent again after a 5xx or a 429 waits for its turn again;
+    # the group's turn before the bot-wide line's, so that it holds no place there meanwhile
+    session.middleware(GroupPacing(settings.agents_rate_limit, settings.agents_rate_window))
     session.middleware(send_queue or SendQueue())
     return Bot(
         settings.telegram_bot_token.get_secret_value(),
@@ -61,7 +67,9 @@ def build_bot(settings: Settings, send_queue: SendQueue | None = None) -> Bot:
     )
 
 
-async def on_error(event: ErrorEvent, bot: Bot, catalogue: Catalogue) -> bool:
+async def on_error(
+    event: ErrorEvent, bot: Bot, catalogue: Catalogue, deliveries: Deliveries
+) -> bool:
     """An update failed: logged without its content, and a patient whose message could not be
     handled is told so, with the emergency numbers (the message may have been a crisis)."""
     # the error type and where it happened, never its message: database errors quote the
@@ -80,7 +88,8 @@ async def on_error(event: ErrorEvent, bot: Bot, catalogue: Catalogue) -> bool:
         language = _language_of(event.update)
         text = to_html_parts(catalogue.phrase("something_failed", language))[0]
         try:
-            await bot.send_message(chat, text)
+            sent = await bot.send_message(chat, text)
+            deliveries.trail.sent(CHANNEL, str(chat), sent.message_id)  # /delete erases it too
         except TelegramAPIError as error:
             log.error("the failure notice was not sent either: %s", type(error).__name__)
     return True
@@ -95,21 +104,21 @@ def _language_of(update: Update) -> str:
 
 def build_dispatcher(helpline: Helpline) -> Dispatcher:
     settings = helpline.settings
-    outbox = AgentsOutbox(
+    group_delivery = GroupDelivery(
         helpline.escalations,
         helpline.sessions,
         settings.helpline_agents_chat_id,
-        limit=settings.agents_rate_limit,
-        window=settings.agents_rate_window,
-        reminder_check=min(60.0, max(0.5, settings.case_reminder_minutes * 60 / 4)),
         written=helpline.agents_outbox_written,
     )
+    # discreet mode: the chats' messages past their delay deleted (bot/discretion.py)
+    sweeper = Sweeper(helpline.deliveries.trail)
     dp = Dispatcher(
         disable_fsm=True,  # conversation state lives in the database, kept by the engine
         engine=helpline.engine,
         escalations=helpline.escalations,
         deliveries=helpline.deliveries,
-        outbox=outbox,
+        group_delivery=group_delivery,
+        sweeper=sweeper,
         agents_chat_id=settings.helpline_agents_chat_id,
         catalogue=helpline.engine.catalogue,
     )
@@ -135,8 +144,8 @@ def build_dispatcher(helpline: Helpline) -> Dispatcher:
     dp.startup.register(set_commands)
     # before the first update: what a crash left unsent goes ahead of the new turns
     dp.startup.register(resend_pending)
-    dp.startup.register(outbox.start)
-    dp.shutdown.register(outbox.stop)
+    dp.startup.register(group_delivery.start)
+    dp.shutdown.register(group_delivery.stop)
     dp.shutdown.register(send_queued)
     dp.shutdown.register(helpline.deliveries.flush)  # after the queue: what it sent is forgotten
 
@@ -146,6 +155,14 @@ def build_dispatcher(helpline: Helpline) -> Dispatcher:
     retention_job = Every(settings.retention_check_minutes * 60, apply_retention, "retention")
     dp.startup.register(retention_job.start)
     dp.shutdown.register(retention_job.stop)
+    if settings.helpline_agents_chat_id is not None:  # cases open only with an agents' group
+        # waiting cases recalled in the General topic, checked four times per reminder delay
+        check = min(60.0, max(0.5, settings.case_reminder_minutes * 60 / 4))
+        reminders = Every(check, helpline.escalations.remind_waiting, "reminders")
+        dp.startup.register(reminders.start)
+        dp.shutdown.register(reminders.stop)
+    dp.startup.register(sweeper.start)
+    dp.shutdown.register(sweeper.stop)
     return dp
 
 

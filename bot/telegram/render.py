@@ -50,6 +50,15 @@ def to_html_parts(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     return parts
 
 
+def reply_parts(text: str, lead: str = "") -> list[str]:
+    """The HTML messages of a reply; with a `lead` (discreet mode), each of them begins with it,
+    on a line of its own: the first line a lock screen's preview shows."""
+    if not lead:
+        return to_html_parts(text)
+    first = to_html(lead.strip()) + "\n\n"
+    return [first + part for part in to_html_parts(text, TELEGRAM_LIMIT - len(first))]
+
+
 @lru_cache(maxsize=1024)  # the catalogue's buttons: a few hundred sets, built once each
 def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
     if not buttons:

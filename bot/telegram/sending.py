@@ -9,6 +9,8 @@ bot) is never retried: the patient is marked.
 
 What a patient must receive is stored with the turn that made it (bot/deliveries.py) and
 forgotten once sent: a crash with replies in the queue loses none, the next start sends them.
+The id of every message sent to a patient is noted for 48 hours, and /delete's turn erases the
+chat's recent messages before its confirmation (bot/discretion.py, bot/telegram/discretion.py).
 """
 
 from __future__ import annotations
@@ -30,10 +32,12 @@ from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import InlineKeyboardMarkup
 
-from bot.deliveries import Copy, Deliveries, Item
+from bot.deliveries import Copy, Deliveries, EraseChat, Item
+from bot.discretion import ChatTrail
 from bot.engine import Engine, Turn
 from bot.safety import Risk
-from bot.telegram.render import keyboard, to_html_parts
+from bot.telegram.discretion import CHANNEL, erase_chat
+from bot.telegram.render import keyboard, reply_parts
 from bot.telegram.send_queue import SendQueue
 
 log = logging.getLogger(__name__)
@@ -115,7 +119,7 @@ async def send_turn(
             engine,
             deliveries,
             chat_id,
-            turn.replies,
+            turn.items(),
             turn.delivery,
             turn.risk >= Risk.POSSIBLE,
         )
@@ -160,7 +164,7 @@ async def _deliver_once(
     """Send, then forget the stored delivery. A request Telegram rejects for good (400: the
     chat or the message to copy is gone) is not sent again at the next start either."""
     try:
-        reached = await deliver(bot, chat_id, items)
+        reached = await deliver(bot, chat_id, items, deliveries.trail)
     except TelegramBadRequest as error:
         log.error("a delivery to a patient was rejected: %s", type(error).__name__)
         reached = True
@@ -168,19 +172,32 @@ async def _deliver_once(
     return reached
 
 
-async def deliver(bot: Bot, chat_id: int, items: Iterable[Item]) -> bool:
-    """Send replies, in order (buttons on the last part of a long reply), and copies; False
-    when the patient blocked the bot (403)."""
+async def deliver(
+    bot: Bot, chat_id: int, items: Iterable[Item], trail: ChatTrail | None = None
+) -> bool:
+    """Send replies, in order (buttons on the last part of a long reply), and copies, or erase
+    the chat's recent messages (/delete); False when the patient blocked the bot (403). `trail`
+    notes the id of each message sent, so that it can be deleted from the chat later."""
     for item in items:
-        if isinstance(item, Copy):
-            if not await _send(bot, chat_id, copy=item):
+        if isinstance(item, EraseChat):
+            if trail is not None and not await erase_chat(bot, trail, chat_id):
                 return False
             continue
-        parts = to_html_parts(item.text)
+        if isinstance(item, Copy):
+            sent = await _send(bot, chat_id, copy=item)
+            if sent is None:
+                return False
+            if trail is not None:
+                trail.sent(CHANNEL, str(chat_id), sent)
+            continue
+        parts = reply_parts(item.text, item.lead)
         for index, part in enumerate(parts):
             markup = keyboard(item.buttons) if index == len(parts) - 1 else None
-            if not await _send(bot, chat_id, part, markup):
+            sent = await _send(bot, chat_id, part, markup)
+            if sent is None:
                 return False
+            if trail is not None:
+                trail.sent(CHANNEL, str(chat_id), sent)
     return True
 
 
@@ -191,19 +208,18 @@ async def _send(
     markup: InlineKeyboardMarkup | None = None,
     *,
     copy: Copy | None = None,
-) -> bool:
-    """One message, however long Telegram is down: a reply is never given up."""
+) -> int | None:
+    """One message, however long Telegram is down: a reply is never given up. Its id in the
+    chat; None when the patient blocked the bot."""
     wait = RESEND_AFTER
     while True:
         try:
             if copy is not None:
-                await bot.copy_message(chat_id, copy.from_chat, copy.message_id)
-            else:
-                await bot.send_message(chat_id, text, reply_markup=markup)
-            return True
+                return (await bot.copy_message(chat_id, copy.from_chat, copy.message_id)).message_id
+            return (await bot.send_message(chat_id, text, reply_markup=markup)).message_id
         except TelegramForbiddenError:
             log.info("a patient blocked the bot; marked, not retried")
-            return False
+            return None
         except (TelegramServerError, TelegramNetworkError) as error:
             # RetryMiddleware's attempts are spent: an outage, not a hiccup
             log.warning(

@@ -1,0 +1,433 @@
+"""One turn of one patient's conversation: what the bot says to what was sent.
+
+The engine (bot/engine.py) opens the transaction, loads the patient and their case, and hands
+the turn to a `Conversation`; it builds the replies and the state changes, then the engine stores
+them and opens the cases asked for.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.discretion import DELAYS
+from bot.escalation import NOT_RELAYED, SATISFACTION
+from bot.replies import Button, Reply
+from bot.safety import Risk
+from bot.turn import LANGUAGES, CaseRequest, Incoming, Turn, choose_language
+from nlu.client import FALLBACK_INTENT, ParseResult, unsure
+from storage.models import Case, Patient, Priority
+from storage.repositories import MessageRepository, PatientRepository
+
+if TYPE_CHECKING:
+    from bot.engine import Engine
+
+MENU = (
+    "what_to_do",
+    "am_i_affected",
+    "phishing_report",
+    "scam_victim",
+    "identity_theft",
+    "file_complaint",
+    "emotional_support",
+    "human_handoff",
+)
+URGENT = frozenset({"crisis", "blackmail"})
+OFFER_PERSON = frozenset({"scam_victim", "identity_theft"})
+MAX_FALLBACK_ROUNDS = 2
+LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
+
+# Button data: short, so it fits Telegram's 64-byte callback data, and checked on the way back.
+TOPIC, PERSON, LANGUAGE, DELETE, HANDOFF = "t:", "person", "lang:", "delete:", "handoff:"
+CONSENT, CHECK_IN = "consent:", "check:"
+DISCREET = "discreet:"  # discreet mode (bot/discretion.py): "discreet:60", "discreet:off"...
+# answers after which discreet mode is offered (a button), to a patient not in it yet
+OFFER_DISCREET = frozenset({"sensitive_data_exposed", "emotional_support"})
+# the patient's answer to "are you thinking of harming yourself?"
+WORRYING = frozenset({"affirm", "crisis"})
+
+
+class Conversation:
+    """One turn of one patient's conversation."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        patient: Patient,
+        patients: PatientRepository,
+        messages: MessageRepository,
+        case: Case | None,
+        risk: Risk,
+    ) -> None:
+        self.engine = engine
+        self.catalogue = engine.catalogue
+        self.patient = patient
+        self.patients = patients
+        self.risk = risk  # the net and the model, on the text or caption
+        self.messages = messages
+        self.case = case  # the patient's open case: a person answers, the bot stays quiet
+        self.turn = Turn(language=choose_language(patient), risk=risk)
+        self._answered: list[str | None] = []
+
+    @property
+    def language(self) -> str:
+        return self.turn.language
+
+    @property
+    def state(self) -> dict:
+        return self.patient.state
+
+    def _set_state(self, **values: object) -> None:
+        self.patients.change(self.patient, state={**self.patient.state, **values})
+
+    # --- building replies -------------------------------------------------------------------
+
+    def say(self, text: str, buttons: tuple[Button, ...] = (), intent: str | None = None) -> None:
+        self.turn.replies.append(Reply(text, buttons))
+        self._answered.append(intent)
+
+    def welcome(self) -> None:
+        """The privacy notice, with the one question about reusing their messages: off
+        unless the patient says yes (reviewers may turn those into training data). It names who
+        runs the service: HELPLINE_OPERATOR in place of the phrase `operator_unset`."""
+        text = self.catalogue.phrase("welcome", self.language)
+        if self.engine.operator:
+            unset = self.catalogue.phrase("operator_unset", self.language)
+            text = text.replace(unset, self.engine.operator)
+        self.say(text, self.consent_buttons())
+
+    def consent_buttons(self) -> tuple[Button, ...]:
+        return (
+            Button(self.catalogue.phrase("consent_yes", self.language), CONSENT + "yes"),
+            Button(self.catalogue.phrase("consent_no", self.language), CONSENT + "no"),
+        )
+
+    def topic_button(self, intent: str) -> Button:
+        if intent == "human_handoff":
+            return self.person_button()
+        return Button(self.catalogue.title(intent, self.language), TOPIC + intent)
+
+    def person_button(self) -> Button:
+        return Button(self.catalogue.phrase("talk_to_person", self.language), PERSON)
+
+    def menu_buttons(self) -> tuple[Button, ...]:
+        return tuple(self.topic_button(intent) for intent in MENU)
+
+    def answer(self, intent: str) -> None:
+        answer = self.catalogue.answer(intent, self.language)
+        buttons = [self.topic_button(b) for b in answer.buttons]
+        if intent in OFFER_PERSON:
+            self._set_state(offered=intent)  # a person asked for from here is "high"
+            if PERSON not in {b.data for b in buttons}:
+                buttons.append(self.person_button())
+        if intent in OFFER_DISCREET and self.patient.discreet_minutes is None:
+            label = self.catalogue.phrase("discreet_offer", self.language)
+            buttons.append(Button(label, DISCREET + "ask"))
+        self.say(answer.text, tuple(buttons), intent)
+
+    def menu(self, phrase: str = "menu") -> None:
+        self.say(self.catalogue.phrase(phrase, self.language), self.menu_buttons())
+
+    def escalate(self, reason: str, priority: Priority) -> None:
+        self.turn.escalations.append(CaseRequest(reason, priority))
+        self._set_state(pending=None, fallback_rounds=0, offered=None)
+
+    def crisis(self) -> None:
+        if self.risk is Risk.IMMINENT:  # an act taken or under way: 15 / 112 first, on their own
+            self.say(self.catalogue.phrase("crisis_imminent", self.language), intent="crisis")
+        if self.engine.handoff.team:
+            self.answer("crisis")
+        else:  # the same numbers, without promising a person who is not there
+            self.say(self.catalogue.phrase("crisis_no_team", self.language), intent="crisis")
+        self.escalate("crisis", Priority.URGENT)
+
+    def check_in(self, then: str | None) -> None:
+        """A possible crisis: ask directly, 3114 in the same message. `then`: the topic to
+        answer if the patient says no."""
+        self._set_state(pending="check_in", then=then)
+        yes_no = (
+            Button(self.catalogue.phrase("check_in_yes", self.language), CHECK_IN + "yes"),
+            Button(self.catalogue.phrase("check_in_no", self.language), CHECK_IN + "no"),
+        )
+        self.say(self.catalogue.phrase("check_in", self.language), yes_no)
+
+    def on_check_in_answer(self, yes: bool) -> None:
+        then = self.state.get("then")
+        self._set_state(pending=None, then=None)
+        if yes:
+            self.risk = max(self.risk, Risk.CLEAR)
+            self.turn.risk = self.risk
+            self.crisis()
+            return
+        self.say(self.catalogue.phrase("check_in_no_done", self.language))
+        if self.case is not None:  # a person is reading: the bot adds nothing
+            return
+        if then in self.catalogue.intents and then != "crisis":
+            self.on_intent(then)
+        else:
+            self.menu()
+
+    def worrying(self, result: ParseResult | None) -> bool | None:
+        """While a check-in waits: True for a yes or a worrying reply, False for a no, None for
+        something else (the conversation goes on)."""
+        if self.risk >= Risk.POSSIBLE:
+            return True
+        if result is None or result.fell_back:
+            return None
+        if result.intent in WORRYING:
+            return True
+        return False if result.intent == "deny" else None
+
+    def hand_over(self, reason: str) -> None:
+        """The patient asked for a person; after a scam or an identity theft the case is
+        "high", and its reason says what the offer followed."""
+        offered = self.state.get("offered")
+        if not self.engine.handoff.team:
+            self.say(self.catalogue.phrase("no_team", self.language), self.menu_buttons())
+        elif self.case is None:  # otherwise the waiting message says a person is on it
+            self.answer("human_handoff")
+        if offered in OFFER_PERSON:
+            self.escalate(offered, Priority.HIGH)
+        else:
+            self.escalate(offered or reason, Priority.NORMAL)
+
+    async def store_replies(self) -> None:
+        case_id = self.case.id if self.case is not None else None
+        for reply, intent in zip(self.turn.replies, self._answered, strict=True):
+            self.messages.add_reply(self.patient, reply.text, intent=intent, case_id=case_id)
+
+    async def on_case_message(self, incoming: Incoming, result: ParseResult | None) -> None:
+        """During a case the patient talks to a person: the message is copied to the agents,
+        and the bot answers only a crisis (the emergency numbers) or asks about a possible one."""
+        assert self.case is not None
+        text = "" if incoming.attachment else incoming.text  # a caption is not stored
+        kind = incoming.attachment or "text"
+        crisis = self.risk >= Risk.CLEAR
+        intent = "crisis" if crisis else (result.intent if result else None)
+        self.messages.add(
+            self.patient,
+            "in",
+            text,
+            kind=kind[:16],
+            intent=intent,
+            confidence=None if crisis or result is None else result.confidence,
+            case_id=self.case.id,
+        )
+        await self.engine.handoff.relay(
+            self.messages.session, self.case, incoming.message_id, kind, incoming.text
+        )
+        if kind in NOT_RELAYED:
+            self.say(self.catalogue.phrase("case_not_relayed", self.language))
+        answer = self.worrying(result) if self.state.get("pending") == "check_in" else None
+        if answer is not None:
+            self.on_check_in_answer(answer or crisis)
+        elif crisis:
+            self.crisis()
+        elif self.risk is Risk.POSSIBLE:
+            self.check_in(None)
+
+    # --- what the patient sent --------------------------------------------------------------
+
+    async def on_text(self, text: str, result: ParseResult | None) -> None:
+        if not text.strip():
+            self.messages.add(self.patient, "in", text)
+            self.menu("empty")
+            return
+        if self.risk >= Risk.CLEAR:  # the net or the model: answered before anything else
+            self.messages.add(self.patient, "in", text, intent="crisis")
+            self.crisis()
+            return
+        if result is None:
+            self.messages.add(self.patient, "in", text)
+        else:
+            self.messages.add(
+                self.patient, "in", text, intent=result.intent, confidence=result.confidence
+            )
+        pending = self.state.get("pending")
+        if pending == "check_in":
+            answer = self.worrying(result)
+            if answer is not None:
+                self.on_check_in_answer(answer)
+                return
+            self._set_state(pending=None, then=None)
+        if self.risk is Risk.POSSIBLE:
+            confident = result is not None and not self._unsure(result)
+            self.check_in(result.intent if confident and result is not None else None)
+            return
+        if result is None:  # the NLU server is down or failed
+            self.say(
+                self.catalogue.phrase("nlu_down", self.language),
+                (*self.menu_buttons()[:-1], self.person_button()),
+            )
+            return
+        if pending == "handoff" and result.intent in {"affirm", "deny"}:
+            await self.on_handoff_answer(result.intent == "affirm")
+        elif self._unsure(result):
+            self.fall_back(result)
+        else:
+            self.on_intent(result.intent)
+
+    def _unsure(self, result: ParseResult) -> bool:
+        return unsure(result.intent, result.confidence, self.engine.threshold)
+
+    def on_intent(self, intent: str) -> None:
+        if intent != "human_handoff":  # asking for a person in words keeps the offer's context
+            self._set_state(offered=None)
+        self._set_state(fallback_rounds=0, pending=None)
+        if intent == "crisis":
+            self.crisis()
+        elif intent == "human_handoff":
+            self._set_state(pending="handoff")
+            yes_no = (
+                Button(self.catalogue.phrase("handoff_yes", self.language), HANDOFF + "yes"),
+                Button(self.catalogue.phrase("handoff_no", self.language), HANDOFF + "no"),
+            )
+            self.say(self.catalogue.phrase("handoff_confirm", self.language), yes_no)
+        else:
+            self.answer(intent)
+            if intent in URGENT:
+                self.escalate(intent, Priority.URGENT)
+
+    def fall_back(self, result: ParseResult) -> None:
+        rounds = int(self.state.get("fallback_rounds") or 0) + 1
+        self._set_state(fallback_rounds=rounds)
+        guesses = [s.name for s in result.ranking if s.name != FALLBACK_INTENT][:2]
+        buttons = tuple(self.topic_button(g) for g in guesses if g != "human_handoff")
+        if rounds >= MAX_FALLBACK_ROUNDS:
+            self._set_state(offered="fallback")
+            self.say(
+                self.catalogue.phrase("offer_person", self.language),
+                (self.person_button(), *buttons),
+            )
+        else:
+            self.say(
+                self.catalogue.phrase("did_you_mean", self.language),
+                (*buttons, self.person_button()),
+            )
+
+    async def on_handoff_answer(self, yes: bool) -> None:
+        self._set_state(pending=None)
+        if yes:
+            self.hand_over("human_handoff")
+        else:
+            self.menu()
+
+    async def on_command(self, text: str) -> None:
+        command = text.split()[0].split("@")[0].lower()  # "/start payload", "/help@SomeBot"
+        self.messages.add(self.patient, "in", command, kind="command")
+        if command == "/start":
+            if not self.turn.replies:  # not already welcomed in this turn
+                self.answer("greet")
+            else:
+                self.menu()
+        elif command == "/human":
+            self.hand_over("human_handoff")
+        elif command == "/privacy":
+            self.answer("bot_privacy")
+        elif command == "/consent":
+            key = "consent_on" if self.patient.consent_improve else "consent_off"
+            self.say(self.catalogue.phrase(key, self.language), self.consent_buttons())
+        elif command == "/language":
+            self.say(
+                self.catalogue.phrase("language_prompt", self.language),
+                tuple(Button(name, LANGUAGE + code) for code, name in LANGUAGE_NAMES.items()),
+            )
+        elif command == "/discreet":
+            self.discreet_prompt()
+        elif command == "/delete":
+            self.say(
+                self.catalogue.phrase("delete_confirm", self.language),
+                (
+                    Button(self.catalogue.phrase("delete_yes", self.language), DELETE + "yes"),
+                    Button(self.catalogue.phrase("delete_no", self.language), DELETE + "no"),
+                ),
+            )
+        else:  # /help and anything unknown
+            self.menu()
+
+    # --- discreet mode (bot/discretion.py) ----------------------------------------------------
+
+    def discreet_prompt(self) -> None:
+        minutes = self.patient.discreet_minutes
+        if minutes is None:
+            text = self.catalogue.phrase("discreet_prompt", self.language)
+        else:
+            delay = self.catalogue.phrase(f"discreet_delay_{minutes}", self.language)
+            text = self.catalogue.phrase("discreet_prompt_on", self.language, delay=delay)
+        buttons = [
+            Button(self.catalogue.phrase(f"discreet_button_{m}", self.language), f"{DISCREET}{m}")
+            for m in DELAYS
+        ]
+        if minutes is not None:
+            off = self.catalogue.phrase("discreet_button_off", self.language)
+            buttons.append(Button(off, DISCREET + "off"))
+        self.say(text, tuple(buttons))
+
+    def on_discreet(self, value: str) -> None:
+        if value.isdigit() and int(value) in DELAYS:
+            self.patients.change(self.patient, discreet_minutes=int(value))
+            delay = self.catalogue.phrase(f"discreet_delay_{value}", self.language)
+            self.say(self.catalogue.phrase("discreet_on", self.language, delay=delay))
+        elif value == "off":
+            self.patients.change(self.patient, discreet_minutes=None)
+            self.say(self.catalogue.phrase("discreet_off", self.language))
+        else:  # "ask": the button under a sensitive answer
+            self.discreet_prompt()
+
+    async def on_attachment(self, kind: str) -> None:
+        if self.risk >= Risk.CLEAR:  # the net and the model read captions too
+            self.messages.add(self.patient, "in", "", kind=kind[:16], intent="crisis")
+            self.crisis()
+            return
+        self.messages.add(self.patient, "in", "", kind=kind[:16])
+        if self.risk is Risk.POSSIBLE:
+            self.check_in(None)
+            return
+        if kind in {"photo", "document"}:
+            self._set_state(offered=kind)
+            self.say(
+                self.catalogue.phrase("attachment_received", self.language), (self.person_button(),)
+            )
+        elif kind in {"voice", "audio", "video", "video_note"}:
+            self.say(
+                self.catalogue.phrase("voice_received", self.language), (self.person_button(),)
+            )
+        else:
+            self.menu("other_received")
+
+    async def on_button(self, data: str) -> None:
+        if data.startswith(DELETE) and data.removeprefix(DELETE) == "yes":
+            # nothing of this turn is stored: the patient and all their messages go; the chat's
+            # recent messages too, before the confirmation (which stays)
+            self.turn.patient_deleted = True
+            self.turn.erase_chat = True
+            self.say(self.catalogue.phrase("deleted", self.language))
+            return
+        self.messages.add(self.patient, "in", data[:64], kind="button")
+        value = data.split(":", 1)[1] if ":" in data else ""
+        if data.startswith(SATISFACTION):
+            rated = value.isdigit() and await self.engine.handoff.rate(
+                self.messages.session, self.patient, int(value)
+            )
+            self.say(self.catalogue.phrase("rated" if rated else "rate_stale", self.language))
+        elif data == PERSON:
+            self.hand_over("button")
+        elif data.startswith(TOPIC) and value in self.catalogue.intents:
+            self.on_intent(value)
+        elif data.startswith(LANGUAGE) and value in LANGUAGES:
+            self.patients.change(self.patient, language=value)
+            self.turn.language = value
+            self.say(self.catalogue.phrase("language_set", value))
+        elif data.startswith(CONSENT) and value in {"yes", "no"}:
+            self.patients.change(self.patient, consent_improve=value == "yes")
+            self.say(self.catalogue.phrase(f"consent_{value}_done", self.language))
+        elif data == DELETE + "no":
+            self.say(self.catalogue.phrase("delete_cancelled", self.language))
+        elif data.startswith(DISCREET):
+            self.on_discreet(value)
+        elif data.startswith(HANDOFF) and value in {"yes", "no"}:
+            await self.on_handoff_answer(value == "yes")
+        elif data.startswith(CHECK_IN) and value in {"yes", "no"}:
+            # answered even when stale: a "yes" always gets the emergency answer
+            self.on_check_in_answer(value == "yes")
+        else:  # stale or forged
+            self.menu("stale_button")
