@@ -8,7 +8,8 @@ MINIMUM_SMALL_TALK = {"fr": 15, "en": 8}
 
 def test_training_data_has_exactly_the_contract_intents() -> None:
     contract = set(intents_contract())
-    assert len(contract) == 24
+    assert len(contract) == 26
+    assert {"relative_data", "data_online"} <= contract  # issue 16
     for lang, by_intent in load_examples().items():
         assert set(by_intent) == contract, lang
 

@@ -354,3 +354,137 @@ def test_the_leak_is_about_thirty_labs_and_email_a_minority(catalogue) -> None:
         assert not re.search(r"(souvent|often)[^.;]*e-?mail", details), language
         cnil = text_of(catalogue, "cnil_complaint", language)
         assert {"2021", "2022"} <= numbers_in(cnil), language
+
+
+# --- Issue 16: two new topics, and questions victims ask that no answer covered ----------------
+
+
+def fact(sheet: list[Fact], fact_id: str) -> Fact:
+    return next(f for f in sheet if f.id == fact_id)
+
+
+def test_the_new_topics_are_answered_listed_in_help_and_reachable_by_a_button(catalogue) -> None:
+    for intent in ("relative_data", "data_online"):
+        assert intent in intents_contract()
+        for language in LANGUAGES:
+            assert catalogue.answer(intent, language).text, (intent, language)
+    for language, words in {
+        "fr": ("données d'un proche", "fichier encore en ligne"),
+        "en": ("a relative's data", "whether the file is still online"),
+    }.items():
+        assert all(w in text_of(catalogue, "help", language) for w in words), language
+        assert "relative_data" in catalogue.answer("data_rights", language).buttons
+        assert "data_online" in catalogue.answer("leak_details", language).buttons
+
+
+def test_relative_data_covers_minors_the_deceased_and_protected_adults(catalogue) -> None:
+    for language, words in {
+        "fr": ("mineur", "décédé", "héritiers", "tutelle", "curatelle", "mandat"),
+        "en": ("minor", "died", "heirs", "tutelle", "curatelle", "mandate"),
+    }.items():
+        text = text_of(catalogue, "relative_data", language)
+        assert all(w in text.lower() for w in words), (language, words)
+        assert "impots.gouv.fr" in urls_in(text) and {"2025", "116006"} <= numbers_in(text)
+
+
+def test_data_online_gives_pharos_delisting_and_what_cannot_be_undone(catalogue) -> None:
+    for language, (cannot, stays) in {
+        "fr": ("personne ne peut garantir", "La page reste en ligne"),
+        "en": ("nobody can guarantee", "The page stays online"),
+    }.items():
+        text = text_of(catalogue, "data_online", language)
+        urls = urls_in(text)
+        assert {"internet-signalement.gouv.fr", "cnil.fr/fr/le-droit-au-dereferencement"} <= urls
+        assert cannot in text and stays in text and "2021" in numbers_in(text), language
+        # whether the file is online today has no source (fact file_still_online)
+        online_now = r"(est|is) (encore|toujours|still|no longer|plus) (en ligne|online)"
+        assert not re.search(online_now, text), language
+
+
+def test_a_fake_call_gets_hang_up_call_back_faked_number_and_no_sms_code(catalogue) -> None:
+    for language, words in {
+        "fr": ("Raccrochez", "rappelez vous-même", "peut être falsifié", "code reçu par SMS"),
+        "en": ("Hang up", "call back yourself", "can be faked", "code received by text"),
+    }.items():
+        text = text_of(catalogue, "phishing_report", language)
+        assert all(w in text for w in words), (language, words)
+        assert re.search(r"« labo »|\"the lab\"", text) and "ameli" in text, language
+        assert "3646" in numbers_in(text), language
+    assert "code reçu par sms" in text_of(catalogue, "scam_victim", "fr").lower()
+    assert "code received by text" in text_of(catalogue, "scam_victim", "en")
+
+
+def test_people_abroad_get_alternatives_to_the_short_numbers_worded_as_uncertain(
+    catalogue,
+) -> None:
+    for language, words in {
+        "fr": ("À l'étranger", "peuvent ne pas fonctionner", "compte ameli"),
+        "en": ("Abroad", "may not work", "ameli account"),
+    }.items():
+        text = text_of(catalogue, "phishing_report", language)
+        assert all(w in text for w in words) and "33700.fr" in urls_in(text), language
+    # no answer promises a service in English (fact services_in_english): only Signal Spam's page
+    for answer in catalogue.answers.values():
+        if answer.language == "en":
+            assert not re.search(r"\bin English\b", answer.text), answer.intent
+
+
+def test_people_without_internet_get_offline_routes(catalogue) -> None:
+    for language, words in {
+        "fr": ("France Services", "commissariat", "gendarmerie"),
+        "en": ("France Services", "police station", "gendarmerie"),
+    }.items():
+        text = text_of(catalogue, "what_to_do", language)
+        assert all(w in text for w in words) and "116006" in numbers_in(text), language
+        for intent in ("relative_data", "data_online"):
+            assert "116006" in numbers_in(text_of(catalogue, intent, language)), intent
+    assert "par courrier" in text_of(catalogue, "identity_theft", "fr")
+    assert "by post" in text_of(catalogue, "identity_theft", "en")
+
+
+def test_loan_insurance_says_only_what_the_notes_verify(catalogue, sheet: list[Fact]) -> None:
+    banned_words = {"fr": r"oubli|€|euros|\bans\b", "en": r"forgotten|€|euros|years"}
+    for language, banned in banned_words.items():
+        text = text_of(catalogue, "sensitive_data_exposed", language)
+        assert "loi Lemoine" in text and "2022" in numbers_in(text), language
+        # thresholds and the droit à l'oubli are not verified (facts loi_lemoine, droit_a_l_oubli)
+        (line,) = [line for line in text.splitlines() if "loi Lemoine" in line]
+        assert not re.search(banned, line) and numbers_in(line) == {"2022"}, language
+    assert fact(sheet, "droit_a_l_oubli").status == "secondary"
+
+
+def test_the_new_facts_are_in_the_sheet_with_the_status_the_notes_give_them(sheet) -> None:
+    expected = {
+        "minor_rights_parents": "verified",
+        "child_identity_unnoticed": "verified",
+        "heirs_rights": "verified",
+        "protected_adults": "unverified",
+        "file_still_online": "unverified",
+        "delisting": "verified",
+        "report_published_data": "verified",
+        "call_back_official_number": "verified",
+        "caller_id_spoofing": "secondary",
+        "sms_code_never_given": "secondary",
+        "short_numbers_abroad": "unverified",
+        "spam_33700_web_form": "verified",
+        "services_in_english": "unverified",
+        "loi_lemoine": "verified",
+        "droit_a_l_oubli": "secondary",
+    }
+    assert {f.id: f.status for f in sheet if f.id in expected} == expected
+
+
+def test_what_is_not_verified_is_worded_as_uncertain(catalogue) -> None:
+    hedges = {
+        ("relative_data", "fr"): ("en principe", "À confirmer"),
+        ("relative_data", "en"): ("as a rule", "Check what the court order says"),
+        ("data_online", "fr"): ("ont pu être faites",),
+        ("data_online", "en"): ("may have been made",),
+        ("phishing_report", "fr"): ("peut être falsifié", "peuvent ne pas"),
+        ("phishing_report", "en"): ("can be faked", "may not"),
+        ("change_nir", "fr"): ("peut ne pas fonctionner",),
+        ("change_nir", "en"): ("may not work",),
+    }
+    for (intent, language), words in hedges.items():
+        text = text_of(catalogue, intent, language)
+        assert all(w in text for w in words), (intent, language, words)
