@@ -142,7 +142,9 @@ async def test_a_crash_with_replies_queued_loses_none(
         running = await start_bot(emulator, helpline)
         try:
             await emulator.wait_until(
-                lambda: all(len(emulator.sent(c)) >= 2 for c in chats), what="replies"
+                lambda: all(len(emulator.sent(c)) >= 2 for c in chats),
+                timeout=60,  # a loaded machine: the restarted bot, then 24 sends
+                what="replies",
             )
             await helpline.deliveries.flush()
             catalogue = helpline.engine.catalogue
