@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -22,7 +21,9 @@ from bot.telegram.app import COMMANDS
 from bot.telegram.discretion import Sweeper
 from storage.models import utcnow
 from tests.telegram_emulator import BotAPIEmulator
-from tests.test_telegram_bot import RunningBot, settings_for, start_bot
+from tests.test_telegram_bot import RunningBot, running, settings_for, start_bot
+
+__all__ = ["running"]  # the fixture, shared with test_telegram_bot
 
 pytestmark = pytest.mark.rasa  # end to end, with the real NLU server
 PATIENT, OTHER = 5101, 5102
@@ -55,16 +56,6 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     clock = Clock()
     monkeypatch.setattr(storage.chat_messages, "utcnow", clock)
     return clock
-
-
-@pytest.fixture
-async def running(
-    emulator: BotAPIEmulator, rasa_url: str, tmp_path: Path
-) -> AsyncIterator[RunningBot]:
-    async with open_helpline(settings_for(emulator, rasa_url, tmp_path / "bot.db")) as helpline:
-        running = await start_bot(emulator, helpline)
-        yield running
-        await running.stop()
 
 
 def phrase(running: RunningBot, key: str, language: str = "fr", **values: str) -> str:
