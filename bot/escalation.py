@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.agent_texts import CASE, AgentTexts
 from bot.deliveries import Copy, to_rows
+from bot.discretion import with_discreet_lead
 from bot.hours import OpeningHours
 from bot.replies import Button, Reply
 from responses import Catalogue
@@ -56,11 +57,13 @@ class AgentOutcome:
     case: Case | None = None
     patient_chat: tuple[str, str] | None = None  # (channel, chat id) to reach the patient
     notices: list[PatientNotice] = field(default_factory=list)
-    # what the patient must receive (the notices, or the agent's message), stored until sent
+    # what the patient must receive (the notices, or the agent's message), as stored until
+    # sent (`delivery`): the channel sends exactly these
     delivery: int | None = None
+    items: list[Reply | Copy] = field(default_factory=list)
 
 
-async def _deliver(session: AsyncSession, patient: Patient, items: list[Reply] | list[Copy]) -> int:
+async def _deliver(session: AsyncSession, patient: Patient, items: list[Reply | Copy]) -> int:
     """Queue items for the patient in the action's transaction (bot.deliveries)."""
     return await DeliveryRepository(session).add(patient.channel, patient.chat_id, to_rows(items))
 
@@ -77,6 +80,12 @@ class Escalations:
     def followed(self, case: Case | None) -> Case | None:
         """bot.handoff.Handoff: the agents follow every open case."""
         return case
+
+    def _notice(self, patient: Patient, notice: PatientNotice, language: str) -> Reply:
+        """A notice as the patient's chat shows it: with the neutral first line in discreet
+        mode (bot/discretion.py), like the engine's replies."""
+        [reply] = with_discreet_lead(self.catalogue, patient, language, [_as_reply(notice)])
+        return reply
 
     def __init__(
         self,
@@ -216,8 +225,17 @@ class Escalations:
             MessageRepository(session).add(
                 patient, "out", text, kind="agent" if kind == "text" else kind[:16], case_id=case.id
             )
-            delivery = await _deliver(session, patient, [copy]) if copy is not None else None
-            return AgentOutcome(case, (patient.channel, patient.chat_id), delivery=delivery)
+            items: list[Reply | Copy] = []
+            if copy is not None and kind == "text" and patient.discreet_minutes is not None:
+                # discreet mode: a copy would open on the agent's first words in a lock-screen
+                # preview; the text goes as the bot's own message, with the neutral first line
+                lead = self.catalogue.phrase("discreet_lead", case.language)
+                items = [Reply(text, lead=lead)]
+            elif copy is not None:
+                items = [copy]
+            delivery = await _deliver(session, patient, items) if items else None
+            chat = (patient.channel, patient.chat_id)
+            return AgentOutcome(case, chat, delivery=delivery, items=items)
 
     async def patient_unreachable(self, case_id: int) -> None:
         """The patient blocked the bot: the agents must know their messages don't arrive."""
@@ -246,8 +264,10 @@ class Escalations:
             assert patient is not None
             notice = PatientNotice(self.catalogue.phrase("case_taken", case.language))
             MessageRepository(session).add_reply(patient, notice.text, case_id=case.id)
-            delivery = await _deliver(session, patient, [_as_reply(notice)])
-            return AgentOutcome(case, (patient.channel, patient.chat_id), [notice], delivery)
+            reply = self._notice(patient, notice, case.language)
+            delivery = await _deliver(session, patient, [reply])
+            chat = (patient.channel, patient.chat_id)
+            return AgentOutcome(case, chat, [notice], delivery, [reply])
 
     async def close(self, case_id: int, *, confirmed: bool = False) -> AgentOutcome:
         """Close the case, or ask the agent to confirm when it carries a risk flag."""
@@ -277,8 +297,10 @@ class Escalations:
                 tuple((str(n), f"{SATISFACTION}{n}") for n in range(1, 6)),
             )
             MessageRepository(session).add_reply(patient, notice.text, case_id=case.id)
-            delivery = await _deliver(session, patient, [_as_reply(notice)])
-            return AgentOutcome(case, (patient.channel, patient.chat_id), [notice], delivery)
+            reply = self._notice(patient, notice, case.language)
+            delivery = await _deliver(session, patient, [reply])
+            chat = (patient.channel, patient.chat_id)
+            return AgentOutcome(case, chat, [notice], delivery, [reply])
 
     async def reopen(self, case_id: int) -> AgentOutcome:
         async with self.sessions() as session, session.begin():

@@ -13,14 +13,14 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.deliveries import EraseChat, from_rows
+from bot.deliveries import Copy, EraseChat, from_rows
 from bot.discretion import ChatTrail
 from bot.engine import DISCREET, Engine, Incoming, Turn
 from bot.replies import Reply
 from bot.telegram.render import TELEGRAM_LIMIT, reply_parts
 from storage.models import utcnow
 from storage.retention import apply_retention
-from tests.engine_helpers import CATALOGUE, stored
+from tests.engine_helpers import CATALOGUE, make_engine, stored
 from tests.fake_parser import KeywordParser
 
 CHAT = "700"
@@ -228,3 +228,45 @@ async def test_no_id_is_kept_for_a_chat_erased_by_delete(
     async with sessions() as session:
         left = (await session.execute(text("SELECT count(*) FROM chat_messages"))).scalar()
     assert left == 0
+
+
+async def test_the_helplines_notices_keep_the_neutral_line_in_discreet_mode(
+    fake_nlu: KeywordParser, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """A case taken or closed: the notice the patient gets starts neutral too."""
+    engine, escalations = make_engine(fake_nlu, sessions)
+    await engine.handle(Incoming("telegram", "42", "/start", client_language="fr"))
+    await engine.handle(Incoming("telegram", "42", button=DISCREET + "60"))
+    await engine.handle(Incoming("telegram", "42", "/human", client_language="fr"))
+    lead = CATALOGUE.phrase("discreet_lead", "fr")
+    taken = await escalations.take(1, 7, "Ana")
+    closed = await escalations.close(1)
+    for outcome in (taken, closed):
+        rows = await stored(
+            sessions, f"SELECT items FROM patient_deliveries WHERE id = {outcome.delivery}"
+        )
+        [item] = from_rows(json.loads(rows[0][0]))
+        assert isinstance(item, Reply) and item.lead == lead
+
+
+async def test_an_agents_text_to_a_discreet_patient_starts_neutral_too(
+    fake_nlu: KeywordParser, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """A copy would open on the agent's first words: in discreet mode the text goes as the
+    bot's own message with the neutral line; otherwise it is copied as it is."""
+    engine, escalations = make_engine(fake_nlu, sessions)
+    for chat in ("42", "43"):
+        await engine.handle(Incoming("telegram", chat, "/start", client_language="fr"))
+    await engine.handle(Incoming("telegram", "42", button=DISCREET + "60"))
+    for chat in ("42", "43"):
+        await engine.handle(Incoming("telegram", chat, "/human", client_language="fr"))
+    copy = Copy(-100, 55)
+    discreet = await escalations.agent_message(
+        1, 7, "VIH : voici ce que je vous propose", "text", copy
+    )
+    plain = await escalations.agent_message(
+        2, 7, "VIH : voici ce que je vous propose", "text", copy
+    )
+    lead = CATALOGUE.phrase("discreet_lead", "fr")
+    assert discreet.items == [Reply("VIH : voici ce que je vous propose", lead=lead)]
+    assert plain.items == [copy]

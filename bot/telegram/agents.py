@@ -18,7 +18,6 @@ from aiogram.types import CallbackQuery, Message, User
 from bot.agent_texts import CASE
 from bot.deliveries import Copy, Deliveries
 from bot.escalation import AgentOutcome, Escalations
-from bot.replies import Button, Reply
 from bot.telegram.filters import When
 from bot.telegram.sending import send
 
@@ -54,24 +53,13 @@ class IsAgent(Filter):
 
 
 async def tell_patient(
-    bot: Bot,
-    escalations: Escalations,
-    deliveries: Deliveries,
-    outcome: AgentOutcome,
-    copy: Copy | None = None,
+    bot: Bot, escalations: Escalations, deliveries: Deliveries, outcome: AgentOutcome
 ) -> None:
-    """Send the helpline's notices (taken, closed + satisfaction), or the agent's message
-    (`copy`), to the patient; the agents are told if the patient blocked the bot."""
-    if outcome.patient_chat is None or outcome.case is None:
+    """Send the patient what the agent's action stored for them (the helpline's notices, or
+    the agent's message); the agents are told if the patient blocked the bot."""
+    if outcome.patient_chat is None or outcome.case is None or not outcome.items:
         return
-    items = (
-        [copy]
-        if copy is not None
-        else [
-            Reply(notice.text, tuple(Button(label, data) for label, data in notice.buttons))
-            for notice in outcome.notices
-        ]
-    )
+    items = outcome.items
     chat = int(outcome.patient_chat[1])
     if not await send(bot, deliveries, chat, items, outcome.delivery):
         await escalations.patient_unreachable(outcome.case.id)
@@ -122,7 +110,7 @@ async def on_topic_message(
     outcome = await escalations.agent_message(
         case.id, message.from_user.id, text, message.content_type, copy
     )
-    await tell_patient(bot, escalations, deliveries, outcome, copy)
+    await tell_patient(bot, escalations, deliveries, outcome)
 
 
 async def on_card_button(
