@@ -185,9 +185,7 @@ class Engine:
                 )
             if case is not None and incoming.button is None:
                 # a person is reading: a flood reaches them whole, paced by the outbox
-                await self.handoff.relay(
-                    session, case, incoming.message_id, kind, incoming.text
-                )
+                await self.handoff.relay(session, case, incoming.message_id, kind, incoming.text)
             turn = Turn(language=choose_language(patient))
             if notice is not None:
                 text = self.catalogue.phrase(notice, turn.language)

@@ -21,6 +21,8 @@ def unsure(intent: str | None, confidence: float | None, threshold: float) -> bo
     answers such a message with "did you mean"; the review workspace and the statistics count it
     as a fallback (storage.stats.fell_back is the same rule in SQL)."""
     return intent == FALLBACK_INTENT or (confidence is not None and confidence < threshold)
+
+
 # Longer texts add nothing to the classification and cost the server time; Rasa tokenizes all of it.
 DEFAULT_MAX_CHARS = 1000
 
