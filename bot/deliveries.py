@@ -15,7 +15,6 @@ bot can delete it from the chat (/delete, discreet mode).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.discretion import ChatTrail
 from bot.replies import Button, Reply
+from storage.batches import BatchWriter
 from storage.deliveries import DeliveryRepository
 
 
@@ -83,37 +83,23 @@ class Pending:
 
 
 class Deliveries:
-    """Forgets what was sent, many at a time: under load one write for many turns, instead of
-    one more transaction per turn on SQLite's single writer."""
-
-    COALESCE = 0.1  # seconds
+    """Forgets what was sent, many at a time (storage.batches): under load one write for many
+    turns, instead of one more transaction per turn on SQLite's single writer."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
-        self._sent: list[int] = []
-        self._writer: asyncio.Task[None] | None = None
+        self._sent = BatchWriter[int](sessions, _remove, "sent deliveries")
         # the ids of the messages sent, for 48 hours (bot/discretion.py)
         self.trail = ChatTrail(sessions)
 
     def done(self, delivery: int | None) -> None:
         """Sent, or never sendable (the patient blocked the bot): the row can go."""
-        if delivery is None:
-            return
-        self._sent.append(delivery)
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._forget())
-
-    async def _forget(self) -> None:
-        while self._sent:
-            await asyncio.sleep(self.COALESCE)
-            sent, self._sent = self._sent, []
-            async with self.sessions() as session, session.begin():
-                await DeliveryRepository(session).remove(sent)
+        if delivery is not None:
+            self._sent.add(delivery)
 
     async def flush(self) -> None:
         """Wait until what was sent is forgotten (at shutdown), and its ids noted."""
-        if self._writer is not None:
-            await self._writer
+        await self._sent.flush()
         await self.trail.flush()
 
     async def pending(self, channel: str) -> list[Pending]:
@@ -126,3 +112,7 @@ class Deliveries:
         for pending in await self.pending(channel):
             self.done(pending.id)
         await self.flush()
+
+
+async def _remove(session: AsyncSession, sent: list[int]) -> None:
+    await DeliveryRepository(session).remove(sent)

@@ -19,18 +19,17 @@ message then. The channel deletes (bot/telegram/discretion.py); this module is c
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.replies import Reply
 from responses import Catalogue
+from storage.batches import BatchWriter
 from storage.chat_messages import KEEP, ChatMessageRepository, row
 from storage.models import Patient, utcnow
 
@@ -58,11 +57,9 @@ def with_discreet_lead(
 class ChatTrail:
     """The ids of the messages in patients' chats: noted, read back, forgotten.
 
-    The bot's sent messages are noted in memory and written many at a time, like `Deliveries`
-    forgets: under load one write for many turns, not one more transaction per message. `clock`
+    The bot's sent messages are noted in memory and written many at a time (storage.batches):
+    under load one write for many turns, not one more transaction per message. `clock`
     (naive UTC) is what "now" is for the delays and the 48 hours: tests move it forward."""
-
-    COALESCE = 0.1  # seconds
 
     def __init__(
         self,
@@ -71,38 +68,20 @@ class ChatTrail:
     ) -> None:
         self.sessions = sessions
         self.clock = clock
-        self._pending: list[dict[str, Any]] = []
-        self._writing: list[dict[str, Any]] = []  # the rows of the write under way
-        self._writer: asyncio.Task[None] | None = None
+        self._ids = BatchWriter[dict[str, Any]](sessions, _add, "sent message ids")
 
     def sent(self, channel: str, chat_id: str, message_id: int) -> None:
         """The bot's message is in the chat: note its id (written shortly, with others)."""
-        self._pending.append(row(channel, chat_id, message_id, self.clock()))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write())
-
-    async def _write(self) -> None:
-        while self._pending:
-            await asyncio.sleep(self.COALESCE)
-            self._writing, self._pending = self._pending, []
-            try:
-                async with self.sessions() as session, session.begin():
-                    await ChatMessageRepository(session).add(self._writing)
-            except SQLAlchemyError as error:  # those messages stay in the chat; the next go on
-                lost = len(self._writing)
-                log.error("the ids of %d sent messages were lost: %s", lost, type(error).__name__)
-            finally:
-                self._writing = []
+        self._ids.add(row(channel, chat_id, message_id, self.clock()))
 
     async def flush(self) -> None:
         """Wait until the ids noted are written (at shutdown)."""
-        if self._writer is not None:
-            await self._writer
+        await self._ids.flush()
 
     def _unwritten(self, channel: str, chat_id: str) -> list[int]:
         return [
             r["message_id"]
-            for r in (*self._writing, *self._pending)
+            for r in (*self._ids.writing, *self._ids.pending)
             if r["channel"] == channel and r["chat_id"] == chat_id
         ]
 
@@ -127,10 +106,14 @@ class ChatTrail:
         ids = set(message_ids)
         if not ids:
             return
-        self._pending = [
+        self._ids.pending = [
             r
-            for r in self._pending
+            for r in self._ids.pending
             if not (r["channel"] == channel and r["chat_id"] == chat_id and r["message_id"] in ids)
         ]
         async with self.sessions() as session, session.begin():
             await ChatMessageRepository(session).forget(channel, chat_id, ids)
+
+
+async def _add(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    await ChatMessageRepository(session).add(rows)

@@ -17,6 +17,7 @@ from aiogram.types import Message, TelegramObject, Update
 from aiogram.types.update import UpdateTypeLookupError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.batches import BatchWriter
 from storage.models import utcnow
 from storage.repositories import HandledUpdateRepository
 
@@ -142,7 +143,6 @@ class DeduplicationMiddleware(BaseMiddleware):
     """
 
     KEEP = 48 * 3600.0  # seconds
-    COALESCE = 0.1  # seconds
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
@@ -152,9 +152,10 @@ class DeduplicationMiddleware(BaseMiddleware):
         self._renew_at = 0.0  # time.monotonic() when `recent` becomes `older`
         self._loaded = False
         self._loading = asyncio.Lock()
-        self._handled: list[tuple[int, int]] = []  # not yet written
+        # one writer at a time, writing all that was handled meanwhile: under load many
+        # updates share one write instead of each waiting for its own (storage.batches)
+        self._handled = BatchWriter[tuple[int, int]](sessions, self._persist, "handled updates")
         self._prune = True  # the database's rows older than KEEP, at the next write
-        self._writer: asyncio.Task[None] | None = None
 
     async def _load(self) -> None:
         async with self._loading:  # the first updates all wait for the one read
@@ -190,30 +191,19 @@ class DeduplicationMiddleware(BaseMiddleware):
         try:
             return await handler(event, data)
         finally:
-            self._handled.append((update_id, checksum))
-            # one writer at a time, writing all that was handled meanwhile: under load many
-            # updates share one write instead of each waiting for its own
-            if self._writer is None or self._writer.done():
-                self._writer = asyncio.create_task(self._persist())
+            self._handled.add((update_id, checksum))
 
-    async def _persist(self) -> None:
-        while self._handled:
-            # gather the updates finishing meanwhile into this write: under load the writer
-            # would otherwise hold SQLite's single writer as often as the turns themselves
-            await asyncio.sleep(self.COALESCE)
-            handled, self._handled = self._handled, []
-            async with self.sessions() as session, session.begin():
-                repository = HandledUpdateRepository(session)
-                now = utcnow()
-                await repository.add(handled, now)
-                if self._prune:
-                    self._prune = False
-                    await repository.forget_before(now - timedelta(seconds=self.KEEP))
+    async def _persist(self, session: AsyncSession, handled: list[tuple[int, int]]) -> None:
+        repository = HandledUpdateRepository(session)
+        now = utcnow()
+        await repository.add(handled, now)
+        if self._prune:
+            self._prune = False
+            await repository.forget_before(now - timedelta(seconds=self.KEEP))
 
     async def flush(self) -> None:
         """Wait for the updates handled to be on disk (at shutdown)."""
-        if self._writer is not None:
-            await self._writer
+        await self._handled.flush()
 
 
 class ThrottlingMiddleware(BaseMiddleware):
