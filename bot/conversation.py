@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.discretion import DELAYS
+from bot import preferences
 from bot.escalation import NOT_RELAYED, SATISFACTION
+from bot.preferences import DELETE, DISCREET
 from bot.replies import Button, Reply
 from bot.safety import Risk
-from bot.turn import LANGUAGES, CaseRequest, Incoming, Turn, choose_language
+from bot.turn import CaseRequest, Incoming, Turn, choose_language
 from nlu.client import FALLBACK_INTENT, ParseResult, unsure
 from storage.models import Case, Patient, Priority
 from storage.repositories import MessageRepository, PatientRepository
@@ -34,12 +35,9 @@ MENU = (
 URGENT = frozenset({"crisis", "blackmail"})
 OFFER_PERSON = frozenset({"scam_victim", "identity_theft"})
 MAX_FALLBACK_ROUNDS = 2
-LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
 
 # Button data: short, so it fits Telegram's 64-byte callback data, and checked on the way back.
-TOPIC, PERSON, LANGUAGE, DELETE, HANDOFF = "t:", "person", "lang:", "delete:", "handoff:"
-CONSENT, CHECK_IN = "consent:", "check:"
-DISCREET = "discreet:"  # discreet mode (bot/discretion.py): "discreet:60", "discreet:off"...
+TOPIC, PERSON, HANDOFF, CHECK_IN = "t:", "person", "handoff:", "check:"
 # answers after which discreet mode is offered (a button), to a patient not in it yet
 OFFER_DISCREET = frozenset({"sensitive_data_exposed", "emotional_support"})
 # the patient's answer to "are you thinking of harming yourself?"
@@ -93,13 +91,7 @@ class Conversation:
         if self.engine.operator:
             unset = self.catalogue.phrase("operator_unset", self.language)
             text = text.replace(unset, self.engine.operator)
-        self.say(text, self.consent_buttons())
-
-    def consent_buttons(self) -> tuple[Button, ...]:
-        return (
-            Button(self.catalogue.phrase("consent_yes", self.language), CONSENT + "yes"),
-            Button(self.catalogue.phrase("consent_no", self.language), CONSENT + "no"),
-        )
+        self.say(text, preferences.consent_buttons(self))
 
     def topic_button(self, intent: str) -> Button:
         if intent == "human_handoff":
@@ -323,55 +315,10 @@ class Conversation:
             self.hand_over("human_handoff")
         elif command == "/privacy":
             self.answer("bot_privacy")
-        elif command == "/consent":
-            key = "consent_on" if self.patient.consent_improve else "consent_off"
-            self.say(self.catalogue.phrase(key, self.language), self.consent_buttons())
-        elif command == "/language":
-            self.say(
-                self.catalogue.phrase("language_prompt", self.language),
-                tuple(Button(name, LANGUAGE + code) for code, name in LANGUAGE_NAMES.items()),
-            )
-        elif command == "/discreet":
-            self.discreet_prompt()
-        elif command == "/delete":
-            self.say(
-                self.catalogue.phrase("delete_confirm", self.language),
-                (
-                    Button(self.catalogue.phrase("delete_yes", self.language), DELETE + "yes"),
-                    Button(self.catalogue.phrase("delete_no", self.language), DELETE + "no"),
-                ),
-            )
+        elif command in preferences.COMMANDS:
+            preferences.COMMANDS[command](self)
         else:  # /help and anything unknown
             self.menu()
-
-    # --- discreet mode (bot/discretion.py) ----------------------------------------------------
-
-    def discreet_prompt(self) -> None:
-        minutes = self.patient.discreet_minutes
-        if minutes is None:
-            text = self.catalogue.phrase("discreet_prompt", self.language)
-        else:
-            delay = self.catalogue.phrase(f"discreet_delay_{minutes}", self.language)
-            text = self.catalogue.phrase("discreet_prompt_on", self.language, delay=delay)
-        buttons = [
-            Button(self.catalogue.phrase(f"discreet_button_{m}", self.language), f"{DISCREET}{m}")
-            for m in DELAYS
-        ]
-        if minutes is not None:
-            off = self.catalogue.phrase("discreet_button_off", self.language)
-            buttons.append(Button(off, DISCREET + "off"))
-        self.say(text, tuple(buttons))
-
-    def on_discreet(self, value: str) -> None:
-        if value.isdigit() and int(value) in DELAYS:
-            self.patients.change(self.patient, discreet_minutes=int(value))
-            delay = self.catalogue.phrase(f"discreet_delay_{value}", self.language)
-            self.say(self.catalogue.phrase("discreet_on", self.language, delay=delay))
-        elif value == "off":
-            self.patients.change(self.patient, discreet_minutes=None)
-            self.say(self.catalogue.phrase("discreet_off", self.language))
-        else:  # "ask": the button under a sensitive answer
-            self.discreet_prompt()
 
     async def on_attachment(self, kind: str) -> None:
         if self.risk >= Risk.CLEAR:  # the net and the model read captions too
@@ -413,17 +360,8 @@ class Conversation:
             self.hand_over("button")
         elif data.startswith(TOPIC) and value in self.catalogue.intents:
             self.on_intent(value)
-        elif data.startswith(LANGUAGE) and value in LANGUAGES:
-            self.patients.change(self.patient, language=value)
-            self.turn.language = value
-            self.say(self.catalogue.phrase("language_set", value))
-        elif data.startswith(CONSENT) and value in {"yes", "no"}:
-            self.patients.change(self.patient, consent_improve=value == "yes")
-            self.say(self.catalogue.phrase(f"consent_{value}_done", self.language))
-        elif data == DELETE + "no":
-            self.say(self.catalogue.phrase("delete_cancelled", self.language))
-        elif data.startswith(DISCREET):
-            self.on_discreet(value)
+        elif (prefix := data.split(":", 1)[0] + ":") in preferences.BUTTONS:
+            preferences.BUTTONS[prefix](self, value)
         elif data.startswith(HANDOFF) and value in {"yes", "no"}:
             await self.on_handoff_answer(value == "yes")
         elif data.startswith(CHECK_IN) and value in {"yes", "no"}:

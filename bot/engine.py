@@ -16,11 +16,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.conversation import CHECK_IN, DISCREET, Conversation
+from bot.conversation import CHECK_IN, Conversation
 from bot.deliveries import to_rows
 from bot.discretion import with_discreet_lead
 from bot.handoff import Handoff, NoTeam
 from bot.language import written_language
+from bot.preferences import DISCREET
 from bot.replies import Button, Reply
 from bot.safety import NetReading, Risk, read
 from bot.turn import (

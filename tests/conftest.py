@@ -1,5 +1,7 @@
 """Shared fixtures: the real Rasa server with the trained model (started once per test session),
-a keyword parser in its place, a fresh database, the Bot API emulator.
+a keyword parser in its place, a fresh database, the Bot API emulator, the real bot polling it,
+and a throwaway PostgreSQL cluster. Helpers that are not fixtures live in `tests/*_helpers.py`;
+test modules never import one another.
 
 Every test that uses the real server, through `rasa_url` (directly or through another fixture),
 is marked `rasa` here at collection, so `pytest -m "not rasa"` can never start it; the tests that
@@ -8,21 +10,31 @@ need Rasa in another way (its CLI, a model file) carry the marker themselves.
 
 from __future__ import annotations
 
+import glob
 import os
+import pwd
+import shutil
 import socket
+import subprocess
+import tempfile
 from collections.abc import AsyncIterator, Iterator
+from itertools import count
 from pathlib import Path
 
+import asyncpg
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.app import open_helpline
 from nlu import rasa
 from nlu.client import NLUClient
 from review import auth
 from storage.db import create_engine, migrate, session_factory
+from tests.agents_helpers import AGENT, AGENTS, agents_settings
 from tests.fake_parser import RULES, KeywordParser
 from tests.telegram_emulator import BotAPIEmulator
+from tests.telegram_helpers import RunningBot, settings_for, start_bot
 
 
 def free_port() -> int:
@@ -95,3 +107,78 @@ async def emulator() -> AsyncIterator[BotAPIEmulator]:
     await emulator.start()
     yield emulator
     await emulator.stop()
+
+
+@pytest.fixture
+async def running(
+    emulator: BotAPIEmulator, rasa_url: str, tmp_path: Path
+) -> AsyncIterator[RunningBot]:
+    """The real bot, polling the emulator, on a fresh SQLite file and the real NLU server."""
+    async with open_helpline(settings_for(emulator, rasa_url, tmp_path / "bot.db")) as helpline:
+        running = await start_bot(emulator, helpline)
+        yield running
+        await running.stop()
+
+
+@pytest.fixture
+async def running_with_agents(
+    emulator: BotAPIEmulator, rasa_url: str, tmp_path: Path
+) -> AsyncIterator[RunningBot]:
+    """The real bot as above, with an agents' forum group where AGENT is a member."""
+    emulator.set_member(AGENTS, AGENT, "member")
+    settings = agents_settings(emulator, rasa_url, tmp_path / "bot.db")
+    async with open_helpline(settings) as helpline:
+        running = await start_bot(emulator, helpline)
+        yield running
+        await running.stop()
+
+
+def _postgres_bin(name: str) -> str:
+    found = shutil.which(name) or next(
+        iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None
+    )
+    if found is None:
+        pytest.fail(
+            f"PostgreSQL's {name} is missing: run `make test` (scripts/setup.sh installs it)"
+        )
+    return found
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[str]:
+    """A PostgreSQL cluster on a free loopback port; yields its base URL (no database name).
+    PostgreSQL refuses to run as root: as root, the cluster runs as `nobody`."""
+    home = tempfile.mkdtemp(prefix="helpline-pg-")
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        nobody = pwd.getpwnam("nobody")
+        os.chown(home, nobody.pw_uid, nobody.pw_gid)
+        as_user = ["runuser", "-u", "nobody", "--"]
+    data, port = f"{home}/data", free_port()
+
+    def run(*command: str) -> None:
+        subprocess.run([*as_user, *command], check=True, capture_output=True, timeout=120)
+
+    run(_postgres_bin("initdb"), "-D", data, "-U", "helpline", "--auth=trust", "-E", "UTF8")
+    options = f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off"
+    run(_postgres_bin("pg_ctl"), "-D", data, "-l", f"{home}/log", "-o", options, "-w", "start")
+    try:
+        yield f"postgresql+asyncpg://helpline@127.0.0.1:{port}"
+    finally:
+        run(_postgres_bin("pg_ctl"), "-D", data, "-m", "fast", "-w", "stop")
+        shutil.rmtree(home, ignore_errors=True)
+
+
+_databases = count(1)
+
+
+@pytest.fixture
+async def database_url(postgres: str) -> AsyncIterator[str]:
+    """A fresh, empty database for one test."""
+    name = f"helpline_{next(_databases)}"
+    admin = await asyncpg.connect(
+        postgres.replace("postgresql+asyncpg", "postgresql") + "/postgres"
+    )
+    await admin.execute(f"CREATE DATABASE {name}")
+    await admin.close()
+    yield f"{postgres}/{name}"

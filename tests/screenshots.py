@@ -35,7 +35,7 @@ from review.web import create_app
 from storage.db import create_engine, migrate, session_factory
 from tests.conftest import free_port
 from tests.telegram_emulator import BotAPIEmulator
-from tests.test_telegram_bot import settings_for
+from tests.telegram_helpers import settings_for
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"

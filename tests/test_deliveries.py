@@ -27,9 +27,8 @@ from nlu.client import ParseResult
 from nlu.rasa import ROOT, intents_from_domain
 from responses import load_catalogue
 from tests.telegram_emulator import BotAPIEmulator
-from tests.test_telegram_bot import emulator, plain, settings_for, start_bot
+from tests.telegram_helpers import plain, settings_for, start_bot
 
-__all__ = ["emulator"]  # the fixture, shared with test_telegram_bot
 CATALOGUE = load_catalogue(intents_from_domain())
 
 

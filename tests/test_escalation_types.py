@@ -47,7 +47,7 @@ from storage.outbox import (
 from storage.repositories import PatientRepository
 from tests.engine_helpers import ALWAYS, CATALOGUE, stored
 from tests.telegram_emulator import BotAPIEmulator
-from tests.test_telegram_bot import PATIENT, settings_for, start_bot
+from tests.telegram_helpers import PATIENT, settings_for, start_bot
 
 ROOT = Path(__file__).resolve().parent.parent
 AGENTS = -1001000

@@ -5,18 +5,8 @@ with the machine's PostgreSQL (scripts/setup.sh installs it when missing)."""
 from __future__ import annotations
 
 import asyncio
-import glob
-import os
-import pwd
-import shutil
-import subprocess
-import tempfile
-from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
-from itertools import count
 
-import asyncpg
-import pytest
 from sqlalchemy import text, update
 
 from bot.app import open_helpline
@@ -25,60 +15,8 @@ from bot.settings import Settings
 from storage.cases import OutboxRepository
 from storage.db import create_engine, migrate, session_factory
 from storage.models import Message, utcnow
-from tests.conftest import free_port
 
 PATIENT = "5001"
-
-
-def _postgres_bin(name: str) -> str:
-    found = shutil.which(name) or next(
-        iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None
-    )
-    if found is None:
-        pytest.fail(
-            f"PostgreSQL's {name} is missing: run `make test` (scripts/setup.sh installs it)"
-        )
-    return found
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[str]:
-    """A PostgreSQL cluster on a free loopback port; yields its base URL (no database name).
-    PostgreSQL refuses to run as root: as root, the cluster runs as `nobody`."""
-    home = tempfile.mkdtemp(prefix="helpline-pg-")
-    as_user: list[str] = []
-    if os.geteuid() == 0:
-        nobody = pwd.getpwnam("nobody")
-        os.chown(home, nobody.pw_uid, nobody.pw_gid)
-        as_user = ["runuser", "-u", "nobody", "--"]
-    data, port = f"{home}/data", free_port()
-
-    def run(*command: str) -> None:
-        subprocess.run([*as_user, *command], check=True, capture_output=True, timeout=120)
-
-    run(_postgres_bin("initdb"), "-D", data, "-U", "helpline", "--auth=trust", "-E", "UTF8")
-    options = f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off"
-    run(_postgres_bin("pg_ctl"), "-D", data, "-l", f"{home}/log", "-o", options, "-w", "start")
-    try:
-        yield f"postgresql+asyncpg://helpline@127.0.0.1:{port}"
-    finally:
-        run(_postgres_bin("pg_ctl"), "-D", data, "-m", "fast", "-w", "stop")
-        shutil.rmtree(home, ignore_errors=True)
-
-
-_databases = count(1)
-
-
-@pytest.fixture
-async def database_url(postgres: str) -> AsyncIterator[str]:
-    """A fresh, empty database for one test."""
-    name = f"helpline_{next(_databases)}"
-    admin = await asyncpg.connect(
-        postgres.replace("postgresql+asyncpg", "postgresql") + "/postgres"
-    )
-    await admin.execute(f"CREATE DATABASE {name}")
-    await admin.close()
-    yield f"{postgres}/{name}"
 
 
 def settings(database_url: str, rasa_url: str) -> Settings:

@@ -16,16 +16,10 @@ from storage.cases import CaseRepository
 from storage.models import utcnow
 from storage.repositories import MessageRepository, PatientRepository
 from storage.retention import FORGOTTEN, apply_retention
+from tests.agents_helpers import AGENT, AGENTS, agent_says, agents_settings, open_case_by_button
 from tests.engine_helpers import stored
 from tests.telegram_emulator import BotAPIEmulator
-from tests.test_telegram_agents import (
-    AGENT,
-    AGENTS,
-    agent_says,
-    agents_settings,
-    open_case_by_button,
-)
-from tests.test_telegram_bot import start_bot
+from tests.telegram_helpers import start_bot
 
 LONG_AGO = timedelta(days=100)
 

@@ -39,7 +39,6 @@ from tests.review_helpers import (
     review_config,
     session_token,
 )
-from tests.test_postgres import database_url, postgres  # noqa: F401  (fixtures)
 
 Seeded = tuple[TestClient, list[SeededConversation], int]
 
@@ -219,7 +218,7 @@ async def test_simultaneous_logins_reach_the_password_check_no_more_than_the_lim
 
 
 async def test_simultaneous_logins_on_postgresql_are_limited_too(
-    database_url: str,  # noqa: F811
+    database_url: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Truly concurrent there: attempts that count at once may all see the limit reached (and

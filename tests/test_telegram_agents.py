@@ -4,16 +4,25 @@ NLU server and a real SQLite file."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from bot.app import open_helpline
-from bot.settings import Settings
+from tests.agents_helpers import (
+    AGENT,
+    AGENTS,
+    PHOTO,
+    agent_says,
+    agents_settings,
+    in_topic,
+    open_case_by_button,
+    relayed,
+    topic_of_case,
+    until_relayed,
+)
 from tests.telegram_emulator import BotAPIEmulator
-from tests.test_telegram_bot import (
+from tests.telegram_helpers import (
     PATIENT,
     RunningBot,
     button_data,
@@ -21,76 +30,15 @@ from tests.test_telegram_bot import (
     plain,
     push_album,
     replies,
-    settings_for,
     start_bot,
 )
 
 pytestmark = pytest.mark.rasa  # end to end, with the real NLU server
-AGENTS = -1001000
-AGENT = 7001
-PHOTO = {"photo": [{"file_id": "p1", "file_unique_id": "u1", "width": 90, "height": 90}]}
-
-
-def agents_settings(emulator: BotAPIEmulator, rasa_url: str, db: Path, **kw: Any) -> Settings:
-    return settings_for(emulator, rasa_url, db).model_copy(update=kw)
 
 
 @pytest.fixture
-async def running(
-    emulator: BotAPIEmulator, rasa_url: str, tmp_path: Path
-) -> AsyncIterator[RunningBot]:
-    emulator.set_member(AGENTS, AGENT, "member")
-    settings = agents_settings(emulator, rasa_url, tmp_path / "bot.db")
-    async with open_helpline(settings) as helpline:
-        running = await start_bot(emulator, helpline)
-        yield running
-        await running.stop()
-
-
-async def topic_of_case(running: RunningBot, number: int = 1) -> int:
-    """Wait for the case's topic and its pinned card; returns the topic id."""
-    calls = await running.emulator.wait_for_calls("pinChatMessage", number, chat_id=AGENTS)
-    return int(
-        running.emulator.message(AGENTS, calls[number - 1].params["message_id"])[
-            "message_thread_id"
-        ]
-    )
-
-
-def in_topic(running: RunningBot, topic: int) -> list[dict]:
-    return running.emulator.sent(AGENTS, thread_id=topic)
-
-
-def relayed(running: RunningBot, topic: int) -> list[str]:
-    """The patient's texts as the agents read them in the topic (the bot's redacted relay)."""
-    return [
-        m["text"].removeprefix("💬 ")
-        for m in in_topic(running, topic)
-        if m.get("text", "").startswith("💬 ")
-    ]
-
-
-async def until_relayed(running: RunningBot, topic: int, count: int = 1) -> list[str]:
-    await running.emulator.wait_until(
-        lambda: len(relayed(running, topic)) >= count, what=f"{count} relayed text(s)"
-    )
-    return relayed(running, topic)
-
-
-def agent_says(running: RunningBot, topic: int, text: str, user_id: int = AGENT) -> None:
-    running.emulator.push_text(
-        AGENTS, text, user_id=user_id, chat_type="supergroup", message_thread_id=topic
-    )
-
-
-async def open_case_by_button(running: RunningBot, language: str = "fr") -> int:
-    hello = "bonjour" if language == "fr" else "hello"
-    running.emulator.push_text(PATIENT, hello, first_name="Jeanne", language_code=language)
-    _, greet = await replies(running, 2)
-    running.emulator.push_callback(
-        PATIENT, "person", message_id=greet["message_id"], language_code=language
-    )
-    return await topic_of_case(running)
+def running(running_with_agents: RunningBot) -> RunningBot:
+    return running_with_agents  # every test here runs with the agents' forum group
 
 
 @pytest.mark.parametrize(("language", "place"), [("fr", "position 1"), ("en", "number 1")])

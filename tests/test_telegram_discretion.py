@@ -21,9 +21,7 @@ from bot.telegram.app import COMMANDS
 from bot.telegram.discretion import Sweeper
 from storage.models import utcnow
 from tests.telegram_emulator import BotAPIEmulator
-from tests.test_telegram_bot import RunningBot, running, settings_for, start_bot
-
-__all__ = ["running"]  # the fixture, shared with test_telegram_bot
+from tests.telegram_helpers import RunningBot, settings_for, start_bot
 
 pytestmark = pytest.mark.rasa  # end to end, with the real NLU server
 PATIENT, OTHER = 5101, 5102

@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 
 from bot.engine import Incoming, Turn
-from tests.test_telegram_bot import PATIENT, RunningBot, plain, replies, running
+from tests.telegram_helpers import PATIENT, RunningBot, plain, replies
 
-__all__ = ["running"]  # the fixture, shared with test_telegram_bot
 pytestmark = pytest.mark.rasa  # end to end, with the real NLU server
 
 

@@ -18,7 +18,7 @@ from bot.telegram import sending
 from bot.telegram.app import build_bot, build_dispatcher
 from bot.telegram.send_queue import SendQueue
 from tests.telegram_emulator import BotAPIEmulator
-from tests.test_telegram_bot import PATIENT, plain, settings_for
+from tests.telegram_helpers import PATIENT, plain, settings_for
 
 pytestmark = pytest.mark.rasa  # end to end, with the real NLU server
 PATIENTS = 300

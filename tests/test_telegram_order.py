@@ -21,16 +21,19 @@ from bot.app import open_helpline
 from bot.settings import Settings
 from bot.telegram.app import WEBHOOK_PATH, build_bot, build_dispatcher, build_webhook_app
 from bot.telegram.middlewares import OrderMiddleware
+from tests.agents_helpers import AGENT, AGENTS, agents_settings, open_case_by_button
 from tests.conftest import free_port
 from tests.telegram_emulator import BotAPIEmulator
-from tests.test_telegram_agents import AGENT, AGENTS, agents_settings, open_case_by_button
-from tests.test_telegram_agents import running as running  # the fixture: a bot with agents
-from tests.test_telegram_bot import PATIENT, RunningBot, start_bot
+from tests.telegram_helpers import PATIENT, RunningBot, start_bot
 
-__all__ = ["running"]  # the fixture
 SECRET = "s3cret-token_for-tests"
 TEXTS = [f"message {n}" for n in range(10)]
 SEED = 7  # random.Random(7).shuffle(list(range(10))) starts with 8
+
+
+@pytest.fixture
+def running(running_with_agents: RunningBot) -> RunningBot:
+    return running_with_agents  # a case in the agents' forum group
 
 
 def relayed(emulator: BotAPIEmulator, topic: int) -> list[str]:

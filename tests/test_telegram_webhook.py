@@ -16,7 +16,7 @@ from bot.telegram.app import WEBHOOK_PATH, build_bot, build_dispatcher, build_we
 from bot.telegram.render import TELEGRAM_LIMIT, to_html_parts
 from tests.conftest import free_port
 from tests.telegram_emulator import BotAPIEmulator
-from tests.test_telegram_bot import PATIENT, plain, settings_for, start_bot
+from tests.telegram_helpers import PATIENT, plain, settings_for, start_bot
 
 SECRET = "s3cret-token_for-tests"
 
