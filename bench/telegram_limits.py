@@ -29,10 +29,10 @@ from bot.telegram.send_queue import LIMIT, WINDOW
 from nlu import rasa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.agents_helpers import AGENTS
 from tests.conftest import free_port
 from tests.telegram_emulator import BotAPIEmulator
-from tests.test_telegram_agents import AGENTS
-from tests.test_telegram_bot import settings_for
+from tests.telegram_helpers import settings_for
 
 GROUP_LIMIT, GROUP_WINDOW = 20, 60.0  # Telegram's, into one group
 
