@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot import preferences
+from bot import preferences, scam_flow
 from bot.escalation import NOT_RELAYED, SATISFACTION
 from bot.preferences import DELETE, DISCREET
 from bot.replies import Button, Reply
@@ -38,6 +38,10 @@ MAX_FALLBACK_ROUNDS = 2
 
 # Button data: short, so it fits Telegram's 64-byte callback data, and checked on the way back.
 TOPIC, PERSON, HANDOFF, CHECK_IN = "t:", "person", "handoff:", "check:"
+# The features that add commands and buttons: each module has COMMANDS and BUTTONS tables
+FEATURES = (preferences, scam_flow)
+COMMANDS = {name: act for feature in FEATURES for name, act in feature.COMMANDS.items()}
+BUTTONS = {prefix: act for feature in FEATURES for prefix, act in feature.BUTTONS.items()}
 # answers after which discreet mode is offered (a button), to a patient not in it yet
 OFFER_DISCREET = frozenset({"sensitive_data_exposed", "emotional_support"})
 # the patient's answer to "are you thinking of harming yourself?"
@@ -64,7 +68,7 @@ class Conversation:
         self.messages = messages
         self.case = case  # the patient's open case: a person answers, the bot stays quiet
         self.turn = Turn(language=choose_language(patient), risk=risk)
-        self._answered: list[str | None] = []
+        self._answered: list[tuple[str | None, str | None]] = []  # (intent, text to store)
 
     @property
     def language(self) -> str:
@@ -74,14 +78,23 @@ class Conversation:
     def state(self) -> dict:
         return self.patient.state
 
-    def _set_state(self, **values: object) -> None:
+    def set_state(self, **values: object) -> None:
         self.patients.change(self.patient, state={**self.patient.state, **values})
 
     # --- building replies -------------------------------------------------------------------
 
-    def say(self, text: str, buttons: tuple[Button, ...] = (), intent: str | None = None) -> None:
+    def say(
+        self,
+        text: str,
+        buttons: tuple[Button, ...] = (),
+        intent: str | None = None,
+        *,
+        stored: str | None = None,
+    ) -> None:
+        """Add a reply. `stored`: what the database keeps of it, when the text shown repeats
+        something the patient typed (which is never stored raw)."""
         self.turn.replies.append(Reply(text, buttons))
-        self._answered.append(intent)
+        self._answered.append((intent, stored))
 
     def welcome(self) -> None:
         """The privacy notice, with the one question about reusing their messages: off
@@ -108,9 +121,11 @@ class Conversation:
         answer = self.catalogue.answer(intent, self.language)
         buttons = [self.topic_button(b) for b in answer.buttons]
         if intent in OFFER_PERSON:
-            self._set_state(offered=intent)  # a person asked for from here is "high"
+            self.set_state(offered=intent)  # a person asked for from here is "high"
             if PERSON not in {b.data for b in buttons}:
                 buttons.append(self.person_button())
+        if intent in scam_flow.OFFER_AFTER:
+            buttons.insert(0, scam_flow.check_button(self))
         if intent in OFFER_DISCREET and self.patient.discreet_minutes is None:
             label = self.catalogue.phrase("discreet_offer", self.language)
             buttons.append(Button(label, DISCREET + "ask"))
@@ -121,7 +136,7 @@ class Conversation:
 
     def escalate(self, reason: str, priority: Priority) -> None:
         self.turn.escalations.append(CaseRequest(reason, priority))
-        self._set_state(pending=None, fallback_rounds=0, offered=None)
+        self.set_state(pending=None, fallback_rounds=0, offered=None)
 
     def crisis(self) -> None:
         if self.risk is Risk.IMMINENT:  # an act taken or under way: 15 / 112 first, on their own
@@ -135,7 +150,7 @@ class Conversation:
     def check_in(self, then: str | None) -> None:
         """A possible crisis: ask directly, 3114 in the same message. `then`: the topic to
         answer if the patient says no."""
-        self._set_state(pending="check_in", then=then)
+        self.set_state(pending="check_in", then=then)
         yes_no = (
             Button(self.catalogue.phrase("check_in_yes", self.language), CHECK_IN + "yes"),
             Button(self.catalogue.phrase("check_in_no", self.language), CHECK_IN + "no"),
@@ -144,7 +159,7 @@ class Conversation:
 
     def on_check_in_answer(self, yes: bool) -> None:
         then = self.state.get("then")
-        self._set_state(pending=None, then=None)
+        self.set_state(pending=None, then=None)
         if yes:
             self.risk = max(self.risk, Risk.CLEAR)
             self.turn.risk = self.risk
@@ -184,8 +199,9 @@ class Conversation:
 
     async def store_replies(self) -> None:
         case_id = self.case.id if self.case is not None else None
-        for reply, intent in zip(self.turn.replies, self._answered, strict=True):
-            self.messages.add_reply(self.patient, reply.text, intent=intent, case_id=case_id)
+        for reply, (intent, stored) in zip(self.turn.replies, self._answered, strict=True):
+            text = reply.text if stored is None else stored
+            self.messages.add_reply(self.patient, text, intent=intent, case_id=case_id)
 
     async def on_case_message(self, incoming: Incoming, result: ParseResult | None) -> None:
         """During a case the patient talks to a person: the message is copied to the agents,
@@ -228,6 +244,9 @@ class Conversation:
             self.messages.add(self.patient, "in", text, intent="crisis")
             self.crisis()
             return
+        if self.risk is Risk.NONE and (verdict := scam_flow.verdict_for(self, text)):
+            scam_flow.answer(self, verdict)
+            return
         if result is None:
             self.messages.add(self.patient, "in", text)
         else:
@@ -240,7 +259,7 @@ class Conversation:
             if answer is not None:
                 self.on_check_in_answer(answer)
                 return
-            self._set_state(pending=None, then=None)
+            self.set_state(pending=None, then=None)
         if self.risk is Risk.POSSIBLE:
             confident = result is not None and not self._unsure(result)
             self.check_in(result.intent if confident and result is not None else None)
@@ -263,12 +282,12 @@ class Conversation:
 
     def on_intent(self, intent: str) -> None:
         if intent != "human_handoff":  # asking for a person in words keeps the offer's context
-            self._set_state(offered=None)
-        self._set_state(fallback_rounds=0, pending=None)
+            self.set_state(offered=None)
+        self.set_state(fallback_rounds=0, pending=None)
         if intent == "crisis":
             self.crisis()
         elif intent == "human_handoff":
-            self._set_state(pending="handoff")
+            self.set_state(pending="handoff")
             yes_no = (
                 Button(self.catalogue.phrase("handoff_yes", self.language), HANDOFF + "yes"),
                 Button(self.catalogue.phrase("handoff_no", self.language), HANDOFF + "no"),
@@ -281,11 +300,11 @@ class Conversation:
 
     def fall_back(self, result: ParseResult) -> None:
         rounds = int(self.state.get("fallback_rounds") or 0) + 1
-        self._set_state(fallback_rounds=rounds)
+        self.set_state(fallback_rounds=rounds)
         guesses = [s.name for s in result.ranking if s.name != FALLBACK_INTENT][:2]
         buttons = tuple(self.topic_button(g) for g in guesses if g != "human_handoff")
         if rounds >= MAX_FALLBACK_ROUNDS:
-            self._set_state(offered="fallback")
+            self.set_state(offered="fallback")
             self.say(
                 self.catalogue.phrase("offer_person", self.language),
                 (self.person_button(), *buttons),
@@ -297,7 +316,7 @@ class Conversation:
             )
 
     async def on_handoff_answer(self, yes: bool) -> None:
-        self._set_state(pending=None)
+        self.set_state(pending=None)
         if yes:
             self.hand_over("human_handoff")
         else:
@@ -315,8 +334,8 @@ class Conversation:
             self.hand_over("human_handoff")
         elif command == "/privacy":
             self.answer("bot_privacy")
-        elif command in preferences.COMMANDS:
-            preferences.COMMANDS[command](self)
+        elif command in COMMANDS:
+            COMMANDS[command](self)
         else:  # /help and anything unknown
             self.menu()
 
@@ -330,7 +349,7 @@ class Conversation:
             self.check_in(None)
             return
         if kind in {"photo", "document"}:
-            self._set_state(offered=kind)
+            self.set_state(offered=kind)
             self.say(
                 self.catalogue.phrase("attachment_received", self.language), (self.person_button(),)
             )
@@ -360,8 +379,8 @@ class Conversation:
             self.hand_over("button")
         elif data.startswith(TOPIC) and value in self.catalogue.intents:
             self.on_intent(value)
-        elif (prefix := data.split(":", 1)[0] + ":") in preferences.BUTTONS:
-            preferences.BUTTONS[prefix](self, value)
+        elif (prefix := data.split(":", 1)[0] + ":") in BUTTONS:
+            BUTTONS[prefix](self, value)
         elif data.startswith(HANDOFF) and value in {"yes", "no"}:
             await self.on_handoff_answer(value == "yes")
         elif data.startswith(CHECK_IN) and value in {"yes", "no"}:

@@ -277,8 +277,9 @@ def defang(host: str) -> str:
     return host.replace(".", "[.]")
 
 
-def render(verdict: ScamVerdict, language: str) -> str:
-    """The answer in plain text with **bold**, like the other answers."""
+def render(verdict: ScamVerdict, language: str, *, show_domains: bool = True) -> str:
+    """The answer in plain text with **bold**, like the other answers. Without `show_domains`,
+    the addresses (taken from the patient's text) are left out: the version that is stored."""
     t = texts(language)
     noticed = []
     for reason in verdict.reasons:
@@ -286,7 +287,8 @@ def render(verdict: ScamVerdict, language: str) -> str:
             noticed.append(t["campaigns"][reason.removeprefix(CAMPAIGN_PREFIX)])
         elif reason in DOMAIN_REASONS:
             hosts = [defang(h) for h in verdict.domains if domain_reason(h) is reason]
-            noticed.append(t["reasons"][reason].format(domain=", ".join(hosts)))
+            shown = ", ".join(hosts) if show_domains else "[…]"
+            noticed.append(t["reasons"][reason].format(domain=shown))
         else:
             noticed.append(t["reasons"][reason])
     lines = [f"**{t['heading'][verdict.level]}**"]

@@ -38,7 +38,8 @@ from bot.telegram.session import HelplineSession
 from responses import Catalogue
 
 log = logging.getLogger(__name__)
-COMMANDS = ("start", "help", "human", "privacy", "consent", "language", "discreet", "delete")
+COMMANDS = ("start", "help", "human", "privacy", "consent", "language", "discreet")
+COMMANDS += ("check", "delete")
 WEBHOOK_PATH = "/telegram/webhook"
 # Telegram posts up to 40 updates at once: they arrive within this of each other (OrderMiddleware)
 WEBHOOK_ARRIVAL_WINDOW = 0.05  # seconds
