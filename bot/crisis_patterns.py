@@ -120,7 +120,7 @@ DRUGS = (
 CONTAINER = (
     r"(?:boites?|plaquettes?|flacons?|tubes?|pilulier)"
     r"(?! (?:mail|mails|e ?mail|aux lettres|a lettres|de reception|vocale|noire|a outils|postale))"
-    rf"(?! (?:de|d) (?!(?:\w+ )?{DRUGS}\b))"
+    rf"(?! (?:de|d) (?!(?:\w+ )?(?:{DRUGS}|traitement|ordonnance|tritherapie)\b))"
 )
 DOSE = rf"(?:{CONTAINER}|{DRUGS})"
 # many: ten or more, all, too many, the whole box
@@ -166,10 +166,27 @@ FRENCH = [
     r"quitter (?:ce monde|la vie|cette terre|la terre|les vivants|cette vie)",
     r"(?:plus la|plus etre la|n etais plus la|n etait plus la)\b.{0,30}\b(?:simple|mieux)",
     r"mieux sans moi",
-    r"(?:sauter|me jeter|se jeter) (?:du|d un|de la|par|sous|dans)\b|envie de sauter",
+    r"(?:sauter|me jeter|se jeter|me balancer|se balancer|me lancer) (?:du|d un|de la|par|sous|"
+    r"dans)\b|envie de sauter",
+    r"\b(?:me|m) (?:recoupe|recouper|recoupee|serai tuee?|serais tuee?|serai suicidee?)\b",
+    # stopping one's treatment to die: "stopped my meds on purpose so it kills me"
+    r"\b(?:stop\w*|quit\w*|arrete\w*) (?:taking |de prendre )?(?:my|mon|ma|mes) (?:\w+ )?(?:meds|"
+    r"medication|treatment|pills|traitement|medicaments|tritherapie|insulin|insuline|prep|"
+    r"antiretrovirals|antiretroviraux)\b.{0,60}\b(?:take me|kill\w* "
+    r"me|kills me|so i die|fera le travail|m emporte\w*|pour mourir|me tuer|me tue|let (?:it|the "
+    r"virus) (?:take|kill))\b",
+    # pills put aside until there are enough: « j'en ai assez maintenant pour que ça marche »
+    rf"\b(?:{DOSE}|pills|meds|tablets)\b.{{0,80}}\b(?:assez|suffisamment|enough)\b.{{0,30}}"
+    r"\b(?:pour que ca marche|pour (?:ne )?pas me rater|pour en finir|pour le faire|to make sure|"
+    r"for it to work|to do it|to end it)\b",
+    r"\b(?:i have|i ve got|got|j ai) (?:a|un) (?:plan|projet) (?:and|et) (?:a|une) (?:date|day|"
+    r"jour)\b|\b(?:don t|do not|dont) plan\w* (?:on )?(?:being|to be|staying) (?:alive|around|"
+    r"here)\b|"
+    r"\bje ne compte pas (?:etre|rester) (?:en vie|la|vivant|vivante) (?:longtemps|encore)\b",
     r"\bje saute (?:du|d un|de la|par|sous|dans)\b",
     r"(?:lettres?|mots?|messages?) d adieu",
     r"pense a la mort|idees? (?:noires|suicidaires)|pensees? (?:noires|de mort|suicidaires)|"
+    r"\b(?:pense|pensais|songe|songeais|reflechis)\w* (?:\w+ ){0,2}?a ma (?:propre )?mort\b|"
     r"\bla mort\b.{0,20}\b(?:soulagement|solution)",
     # swallowed, or going to, with what says it is to die
     rf"(?:avale|pris|prendre)\w* (?:tou\w* |une |ma |mes |sa |ses |la )*{DOSE}\b.{{0,30}}"
@@ -202,6 +219,13 @@ FRENCH = [
     r"\b(?:me|m) (?:griffe|frappe|mords|tape|arrache|gratte|pince|"
     r"cogne)\w*\b.{0,40}\b(?:jusqu au sang|saigne\w*|bleus|jusqu a saigner)",
     r"\b(?:me|m) (?:faire|fais|fait) (?:des marques|mal expres|saigner)",
+    # an object driven into the skin: « je me plante la pointe du compas dans la main »
+    r"\b(?:me|m) (?:plante|enfonce|pique|lacere|taillade)\w* (?:\w+ ){0,4}?(?:dans|sur) (?:la|ma|"
+    r"les|mes|le|mon) (?:main|mains|bras|cuisse|cuisses|jambe|jambes|peau|poignet|poignets|"
+    r"ventre)\b",
+    # one's death, soon: « mon dossier sera supprimé après ma mort ? ça va être bientôt »
+    r"\b(?:apres ma mort|quand je serai morte?|when i m (?:dead|gone)|after i die)\b.{0,60}"
+    r"\b(?:bientot|tres vite|sous peu|soon|won t be long)\b",
     r"(?:ressorti|sorti|repris|achete|cache)\w* (?:la|les|des|une|ma|mes) lames?\b",
     r"\b(?:me|m) (?:frappe|cogne|tape)\w* (?:la tete )?contre (?:le|les) murs?\b",
     r"\bcarv\w* (?:into )?my (?:arm|arms|forearm|skin|wrist|wrists|leg|legs|thigh|thighs)\b",
@@ -223,7 +247,7 @@ ENGLISH = [
     r"\bkms\b|\bkys\b",
     r"unaliv\w*",
     r"\boff (?:my|him|her) ?self\b",
-    r"end (?:it all|my life|his life|her life|things|it)\b",
+    r"end (?:it all|my life|his life|her life|things|it)\b|\bending (?:things|my life|it all)\b",
     r"\b(?:take|taking) (?:my|his|her) (?:own )?life",
     r"\b(?:want|wants|wanting|going|ready) to die\b|\bwish i (?:was|were) dead",
     r"(?:don t|do not|doesn t) want (?:more |anymore )?to (?:live|be alive|exist|wake up|be here|"
@@ -242,7 +266,7 @@ ENGLISH = [
     r"(?:bunch|handful|lot|box) of (?:pills|tablets|meds)|lethal dose",
     r"never wake up|not wake up|goodbye (?:note|letter|notes|letters|messages)",
     r"done with (?:life|living)|tired of (?:being alive|living)|(?:isn t|not) worth (?:it|living)",
-    r"standing on the (?:bridge|roof|edge)|on the roof",
+    r"standing on the (?:bridge|roof|edge)",
     r"\b(?:i m|i am|standing|sitting|climbing|climbed|lying) (?:on|at|over|onto|up on) (?:the |a |"
     r"my )(?:edge|ledge|window ledge|windowsill|railing|parapet|bridge|train tracks|tracks|"
     r"cliff)\b(?! of\b)",
@@ -293,7 +317,7 @@ IMMINENT = [
     r"\b(?:took|take|swallowed|taken|downed|chugged)\b (?:\w+ ){0,2}?(?:[1-9]\d|\d{3}|all|"
     r"the whole|"
     r"a whole|a (?:bunch|handful|bottle|box|pack|load|lot) of|too many|so many|many|loads of|"
-    r"lots of|the rest of|half)\b (?:\w+ ){0,3}?"
+    r"lots of|the rest of|half|about \d+|around \d+|like \d+|over \d+)\b (?:\w+ ){0,4}?"
     r"(?:pills|tablets|meds|medication|tylenol|paracetamol|ibuprofen|painkillers|xanax|insulin|"
     r"antidepressants|bottle|box|pack|packet)\b",
     r"\b(?:drank|drunk|swallowed|drink|drinking|ingested|took)\b (?:\w+ ){0,3}?(?:bleach|"
@@ -301,10 +325,33 @@ IMMINENT = [
     r"(?:pills|tablets|meds)\b.{0,30}\b(?:with|and) (?:vodka|whisky|whiskey|wine|beer|alcohol|"
     r"booze)",
     r"(?:won t|can t) stop (?:the )?bleeding",
-    r"tonight s the night\b(?! (?:of|for|to)\b)|doing it (?:tonight|now|after this)",
+    r"tonight s the night\b(?! (?:of|for|to|we|i (?:tell|talk|call|meet|see|ask|speak|finally))\b)|"
+    r"doing it (?:tonight|now|after this)",
     r"\b(?:ce soir|cette nuit|a minuit) (?:je le fais|je vais le faire|j y vais|"
     r"je passe a l acte)\b|"
     r"\bdoing it (?:at midnight|at \d+|tomorrow|this weekend)\b",
+    # several boxes swallowed, charcoal in a closed room, pills one by one, stepping off
+    rf"\b{SWALLOWED} (?:\w+ ){{0,2}}?(?:[2-9]|deux|trois|quatre|cinq|six|plusieurs) {CONTAINER}",
+    r"\b(?:barbecue|brasero|charbon|charbons|charcoal|bbq)\b.{0,40}\b(?:chambre|salle de bain|"
+    r"bedroom|bathroom|fenetres? fermee?s?|windows? (?:closed|shut|sealed|taped))\b|\b(?:chambre|"
+    r"bedroom|bathroom|salle de bain)\b.{0,30}\b(?:barbecue|brasero|charbon|charcoal|bbq)\b",
+    rf"\b(?:{DOSE}|pills|tablets|meds)\b (?:\w+ ){{0,2}}?(?:un par un|une par une|l un apres "
+    r"l autre|one by one|one after (?:another|the other))\b|\b(?:swallowing|avale|avaler) (?:them |"
+    r"les )?(?:one by one|un par un|une par une|l un apres l autre)\b",
+    rf"\b{DOSE} (?:sont|ont ete) (?:tous|toutes|deja) (?:avale|avales|avalees|ingere\w*)\b|"
+    r"\b(?:all (?:the|my) (?:pills|tablets|meds) are|(?:pills|tablets|meds) are all) (?:swallowed|"
+    r"taken|gone|down)\b",
+    r"\b(?:(?:lame|rasoir|cutter|couteau|scalpel)\b (?:\w+ ){0,2}?(?:contre|sur) (?:mon|ma|le|la) "
+    r"(?:poignet|gorge|cou|bras|peau|veine)|(?:blade|razor|knife)\b (?:\w+ ){0,2}?(?:against|on|"
+    r"to) "
+    r"my (?:wrist|throat|neck|arm|skin|vein))\b",
+    r"\b(?:avale|pris|bu|swallowed|took|taken|mixing|mixed)\w* (?:\w+ ){0,8}?(?:armoire a "
+    r"pharmacie|"
+    r"pharmacie de la maison|boite a pharmacie|medicine cabinet|bathroom cabinet|medicine "
+    r"cupboard)\b",
+    r"\b(?:going to|gonna|will|ll|about to|i m) (?:step|jump|walk) (?:off|in front)\b(?! (?:of )?"
+    r"(?:the |a |this |my )?(?:bus|plane|stage|boat|ferry|scales?|ladder|bike|platform|car|curb|"
+    r"kerb)\b)",
 ]
 # Ambiguous on their own: a direct question, not yet the emergency answer. Warning signs as crisis
 # lines list them (a burden, no way out, no strength left, saying goodbye, a past attempt, what
@@ -323,7 +370,8 @@ POSSIBLE = [
     r"plus (?:de )?raison d etre|ma vie est (?:finie|terminee|foutue)|plus la force\b",
     r"\bmy life (?:is|s|was) (?:over|finished|done)\b|\bmy life ended\b",
     r"\bmorte? (?:a l|de l) interieur|\bm en fous de ce qui m arrive|qu il m arrive n importe quoi",
-    r"\bc est un (?:au revoir|adieu)\b|\bje vous aime tous\b.{0,30}\b(?:au revoir|adieu)",
+    r"\bc est un (?:au revoir|adieu)\b(?! (?:a|au|aux) (?:ce|cet|cette|ces|la|le|les|l|mon|ma|mes|"
+    r"vos|votre)\b)|\bje vous aime tous\b.{0,30}\b(?:au revoir|adieu)",
     # « adieu à tous », but not « adieu la vie privée »
     r"\badieu\b(?! (?:a |aux |au )?(?:la|le|les|l|mon|ma|mes|notre|nos|votre|vos|ton|ta|tes|son|"
     r"sa|ses|leur|leurs|ce|cet|cette|ces)\b)",
@@ -354,7 +402,8 @@ POSSIBLE = [
     r"\bsaying (?:my )?goodbyes? (?:now|while|to "
     r"(?:everyone|you all|all of you))\b|\bgoodbye\b.{0,20}\bthank you for (?:trying|everything)\b",
     r"\b(?:wrote|written|writing|updated|made) my will\b|\b(?:fait|ecrit|redige|"
-    r"refait) mon testament\b|\bdernieres volontes\b|\blast wishes\b",
+    r"refait) mon testament\b(?! (?:l an|l annee|il y a|en (?:19|20)\d\d|apres la naissance|"
+    r"chez le notaire|avec (?:le|mon) notaire|quand)\b)|\bdernieres volontes\b|\blast wishes\b",
     r"\b(?:une )?lettre (?:pour|a) chacun\b|\ba letter (?:for|to) (?:each|every)\w*\b",
     r"\b(?:stopped|quit|stopping) (?:taking )?my (?:treatment|meds|medication|pills|"
     r"tablets)\b.{0,40}\b(?:on "
@@ -376,15 +425,19 @@ POSSIBLE = [
     r"le faire|"
     r"ne pas me rater|partir)\b|\bj ai tout (?:pris|avale)\b(?! (?:en|au|a|pour|dans|sur|avec|de|"
     r"d)\b)",
-    r"\b(?:je suis|suis|debout|monte\w*)\b (?:\w+ ){0,2}?sur (?:le |un )?(?:toit|pont|viaduc)\b",
+    r"\bon the roof\b(?! (?:terrace|bar|garden|deck|top (?:bar|terrace|garden|party))\b)|"
+    r"\b(?:je suis|suis|debout|monte\w*)\b (?:\w+ ){0,2}?sur (?:le |un )?(?:toit|pont|viaduc)\b"
+    r"(?! pour (?:reparer|nettoyer|changer|installer|poser|deneiger|regarder)\b)",
     r"faire une (?:betise|connerie)\b",
     r"(?:dans une heure|ce soir|cette nuit|a minuit|a \d+ ?h)\b.{0,20}\b(?:ce sera|tout sera|"
     r"c est) "
     r"(?:fini|termine)\b|\b(?:ce sera|tout sera) (?:fini|termine) (?:ce soir|cette nuit|demain|"
     r"dans une heure|a \d+ ?h)\b",
-    r"\b(?:couteau|lame|cutter|rasoir)\b (?:\w+ ){0,2}?(?:dans|a) (?:la|les|ma|mes) mains?\b|"
-    r"\b(?:knife|blade|razor) (?:\w+ ){0,2}?in my hand\b",
-    r"\ble gaz (?:est )?ouvert\b",
+    # a knife in hand, the gas open, but not while cooking
+    r"(?:\b(?:couteau|lame|cutter|rasoir)\b (?:\w+ ){0,2}?(?:dans|a) (?:la|les|ma|mes) mains?\b|"
+    r"\b(?:knife|blade|razor) (?:\w+ ){0,2}?in my hand\b|\ble gaz (?:est )?ouvert\b)"
+    r"(?!.{0,40}\b(?:coupe|couper|epluche\w*|cuisine\w*|cuire|cuit|legumes|viande|pain|oignons?|"
+    r"pates|casserole|cooking|chopping|peeling|dinner|vegetables|onions)\b)",
     rf"\bavale\w* (?:mes|ses|les|des|leurs) (?:\w+ ){{0,2}}?{DRUGS}\b(?! (?:du|de|d) (?:matin|"
     r"soir|midi|jour))",
     # English
@@ -414,17 +467,30 @@ POSSIBLE = [
     r"pas sure que) "
     r"(?:je )?(?:serai|serais) (?:encore )?la\b|\bnot sure i ll (?:still )?be (?:here|around|"
     r"alive)\b",
-    r"\b(?:my|mon) (?:last|final|dernier) (?:message|msg|mot)\b(?! (?:about|on|regarding|"
+    r"\b(?:my|mon) (?:last|final|dernier) (?:message|msg|mot)\b(?! (?:about|on|regarding|au|aux|"
+    r"avant|before|"
+    r"a la|a l|a ce|a cette|a votre|a vos|a leur|to this|to the|to that|"
     r"concerning|au sujet|"
     r"sur|a ce sujet|concernant)\b)|\bla derniere fois que (?:je vous|j vous|je t|j)\w* ecri\w*|"
     r"\blast time i (?:ll|will) (?:write|message|text)\b",
-    r"\b(?:n en |en |n )?aurai (?:plus|pas) besoin\b|\bwon t (?:need|be needing) (?:them|it|"
+    r"\b(?:n en |en |n )?aurai (?:plus|pas) besoin\b(?! (?:de|d) \w+(?:er|ir|re)\b)|\bwon t "
+    r"(?:need|be needing) (?:them|it|"
     r"any of (?:it|them)|"
     r"my \w+|her|him)\b|\bla ou je vais\b|\bwhere i m going\b(?! (?:on|for|to)\b)",
     r"\b(?:prenez|prends|prendre) soin de (?:mes|mon|ma) (?:enfants|fils|fille|chat|chien|"
     r"animaux)\b|\b(?:take care of|look after) my (?:kids|children|son|daughter|cat|dog|pets)\b",
-    r"\bdites (?:a|leur) (?:\w+ ){0,2}?que je (?:l |les |vous )?(?:aime|suis desole)|\btell (?:my|"
+    r"\b(?:dites|dire|direz|pourrez dire) (?:a|leur) (?:\w+ ){0,2}?que je (?:l |les |vous "
+    r")?(?:aime|"
+    r"aimais|suis desole)|\b(?:they d|they would|everyone would|tout le monde serait|ils seraient) "
+    r"(?:all |tous )?(?:be )?(?:relieved|soulages?)\b|\bone less (?:embarrassment|burden|problem|"
+    r"mouth to feed)\b|\b(?:if|in case) (?:something|anything) (?:happens|happened) to me\b|"
+    r"\bs il m arrive (?:quelque chose|malheur)\b|\btell (?:my|"
     r"them|her|him) (?:\w+ )?(?:i love|i m sorry|that i love|that i m sorry)",
+    rf"\bgarde\w* (?:les|mes|toutes? (?:les|mes)) (?:\w+ )?(?:{CONTAINER}|{DRUGS})\b.{{0,50}}"
+    r"\b(?:au lieu de les (?:ramener|rapporter|jeter|rendre)|on (?:ne )?sait jamais|au cas ou|"
+    r"en reserve|pour plus tard)\b|\b(?:keeping|kept|keep) (?:all )?(?:my|the) (?:old )?(?:pills|"
+    r"tablets|meds|medication)\b.{0,40}\b(?:just in case|you never know|instead of (?:returning|"
+    r"taking them back))\b|"
     r"\b(?:accumule\w*|mis de cote|amasse\w*|fait des reserves de|saving up|hoarding|saved up|"
     rf"stockpil\w*) (?:\w+ ){{0,4}}?(?:{DRUGS}|pills|tablets|meds|sleeping pills)\b|"
     r"\bpills counted\b|"
@@ -492,6 +558,18 @@ PEOPLE_FR = (
 # Figures of speech and other meanings of the same words, taken out of the text before the net
 # reads it (only the words of the idiom go: "ça me tue, je veux mourir" still matches).
 NOT_ABOUT_ME = [
+    # "they have a knife to my throat", « ils me mettent le couteau sous la gorge »: pressure
+    r"\b(?:they|he|she|someone|you|ils|il|elle|on) (?:have|has|hold|holds|put|ve got|got|ont|tient|"
+    r"tiennent|mettent|met|me mettent|me met) (?:a |the |le )?(?:knife|gun|couteau|pistolet) (?:to|"
+    r"at|"
+    r"on|sous) (?:my|ma|la) (?:throat|head|gorge|tempe)\b",
+    # a plant or a phone that dies: « ma plante est en train de mourir », "my phone's about to die"
+    r"\b(?:plante|plantes|fleurs?|batterie|telephone|portable|ordi|ordinateur|plant|plants|"
+    r"flowers?|battery|phone|laptop)\b (?:\w+ ){0,4}?(?:mourir|meurt|meurent|crever|creve|dying|"
+    r"dies|die|died)\b",
+    # a ship's deck, a long weekend: « je suis sur le pont du bateau », « le pont de l'Ascension »
+    r"\bpont (?:du bateau|d un bateau|du navire|du ferry|de l ascension|de la pentecote|de mai|"
+    r"du (?:1er|premier|8|11|14|15) (?:mai|juillet|aout|novembre))\b|\bfai\w* le pont\b",
     # "ça me tue", "ce labo va me tuer", "cette attente au téléphone me tue à petit feu"
     r"(?<!\bqu )\b(?:ca|cela|tu|vous|il|elle|ils|elles|on|(?:ce|cet|cette|ces|le|la|les|l|leur|"
     r"leurs|"
@@ -505,7 +583,39 @@ NOT_ABOUT_ME = [
     r"\b(?:me|m) (?:faire|fais|fait) tuer par\b",
     r"\b(?:morte?s?|mourir|meurs|meurt|meure|creve|crever|crevee?s?) (?:de|d) (?:rire|honte|peur|"
     r"fatigue|froid|faim|chaud|chaleur|ennui|trouille|soif|envie|angoisse|inquietude|stress|"
-    r"impatience|curiosite|jalousie|sommeil)\b",
+    r"impatience|curiosite|jalousie|sommeil|vieillesse)\b",
+    # « ça me fout en l'air ma semaine », « ça n'en finit pas », « mettre un terme à ma procédure »
+    r"\b(?:fout|fous|foutre|foutu|fiche|fiches) en l air (?:ma|mon|mes|ta|ton|tes|sa|son|ses|notre|"
+    r"nos|votre|vos|leur|leurs|la|le|les|toute?s?) (?!vie\b|existence\b)\w+",
+    r"\b(?:n en|qui n en) (?:finit|finissent|finira|finissait|finissaient) (?:pas|plus|jamais)\b",
+    rf"\bmettre (?:fin|un terme) a (?:ma|mon|mes|sa|son|ses|la|le|les|cette|ce|cet|l) (?:\w+ )?"
+    rf"{ADMIN}",
+    # away for a while: « je ne serai plus là la semaine prochaine », "won't be around next week"
+    r"\b(?:serai|serais|suis) (?:plus|pas) la (?:la semaine prochaine|demain|ce week end|lundi|"
+    r"mardi|mercredi|jeudi|vendredi|samedi|dimanche|du \d+|jusqu|pendant|entre|cet ete|en aout|"
+    r"quelques jours|\d+ jours)\b|\bwon t be (?:around|here|available|reachable) (?:next|this|on|"
+    r"until|till|from|for (?:a|the|two|\d+)|between|during)\b",
+    # figures of speech in English: "be the death of me", "finished me off", "die of embarrassment"
+    r"\b(?:is|s|are|re|will|ll|going to|gonna) (?:\w+ )?be the death of me\b|\b(?:this|that|it|"
+    r"they|the \w+(?: \w+)?) (?:\w+ ){0,2}?(?:finished|finishes|will finish|is going to finish) "
+    r"me off\b|"
+    r"\b(?:die|died|dying) (?:of|from) (?:embarrassment|shame|boredom|laughter|laughing|cringe|"
+    r"old age|curiosity)\b",
+    r"\b(?:end|ends) of my (?:rope|tether)\b (?:with|because of|over|at|about|dealing with)\b",
+    # an account or a phone that is dead, a case closed, a page turned, social media left
+    r"\b(?:account|profile|page|phone|battery|compte|profil|page|telephone|portable|batterie|"
+    r"blog|insta|instagram|facebook) (?:\w+ )?(?:s |is |has been |been |est |a l air )?(?:dead|"
+    r"mort|morte)\b",
+    r"\b(?:dossier|case|affaire|file|plainte|procedure)\b (?:\w+ )?(?:est |is |s |has been )?"
+    r"(?:clos|closed|classe|cloture|settled|over)\b|\b(?:je )?tourne la page\b|\bturning the "
+    r"page\b|\bturn the page\b",
+    r"\b(?:goodbye|bye|adieu|au revoir|farewell) (?:to )?(?:les |the |mes |my )?(?:reseaux sociaux|"
+    r"social media|socials|facebook|instagram|insta|twitter|tiktok|snapchat|whatsapp|internet|"
+    r"online)\b",
+    # an errand at the pharmacy: "picked up my box of meds at the pharmacy"
+    r"\b(?:picked up|collected|got|bought|fetched|renewed|refilled|took|brought|returned|dropped|"
+    r"handed)\b (?:\w+ ){0,6}?(?:at|from|to|back to|in at|off at) the (?:pharmacy|chemist|chemists|"
+    r"drugstore|doctor s)\b",
     # « ennuyeux à mourir », « ça me saoule à mourir », but not « je pense (sérieusement) à mourir »
     r"\b(?:beau|belle|beaux|belles|laid|laide|triste|bete|con|chiant|chiante|chiants|ennuyeux|"
     r"ennuyeuse|ennuyant|long|longue|cher|chere|nul|nulle|moche|lent|lente|froid|penible|lourd|"
@@ -514,6 +624,8 @@ NOT_ABOUT_ME = [
     r"\b(?:cru|failli|manque de|crois|croyais) (?:\w+ )?(?:mourir|crever)\b",
     r"\b(?:peur|crainte|terrifiee?|angoisse\w*) (?:de|d) (?:mourir|crever)\b",
     r"\bplutot (?:mourir|crever) que\b",
+    # « c'est à se pendre », but not « elle pense à se pendre »
+    r"(?<!\bpense )(?<!\bpensent )(?<!\bsonge )(?<!\bparle )(?<!\bparlent )(?<!\bmenace )"
     r"\ba se (?:flinguer|tirer une balle|pendre|jeter par la fenetre)\b",
     r"\b(?:me|se|m|s|te|t)? ?(?:tire|tirer|tirerais|tirerai|tirais) une balle dans (?:le|"
     r"les) pieds?\b",
@@ -553,7 +665,7 @@ NOT_ABOUT_ME = [
     r"\boverdose\w* (?:of|on|de|d) (?!(?:\w+ )?(?:pills|meds|tablets|medication|sleeping|"
     r"paracetamol|"
     r"tylenol|insulin|heroin|drugs|opioids|cachets|medicaments|comprimes|somniferes|doliprane|"
-    r"drogue|heroine|insuline)\b)\w+",
+    r"drogue|heroine|insuline|purpose|expres)\b)\w+",
     r"\bsuicide (?:squad|administratif|social|professionnel|commercial|politique|financier|"
     r"economique|mission|bomber|bombing|attentat|kamikaze)\b",
     r"\b(?:c est|c etait|ce serait|ca serait|ce sera) (?:du |de la )?(?:pure |vraiment |"
@@ -571,8 +683,12 @@ NOT_ABOUT_ME = [
     r"mes|le|la|les|ce|cet|cette|ces|son|sa|ses|leur|leurs|quelqu un|tout le monde)\b"
     r"(?!.{0,30}\b(?:et|puis) (?:moi|me|m|je)\b)(?!.{0,30}\b(?:me|moi) (?:aussi|avec|ensuite)\b)",
     r"\b(?:kill|strangle|murder) (?:him|her|them|my (?:brother|sister|husband|wife|boss|ex|"
-    r"neighbour|neighbor|dad|mom|mum|son|daughter))\b(?!self)(?!.{0,30}\b(?:and|then) (?:me|"
-    r"myself)\b)",
+    r"neighbour|neighbor|dad|mom|mum|son|daughter)|the (?:next )?\w+|that \w+|this \w+)\b(?!self)"
+    r"(?!.{0,30}\b(?:and|then) (?:me|myself)\b)",
+    r"\b(?:vais|va|vas|veux|voudrais|pourrais|envie de) (?:l |le |la |les )?(?:etrangler|egorger|"
+    r"buter|massacrer|trucider|tuer) (?:ce|cet|cette|ces|le|la|les|mon|ma|mes)\b (?!vie\b)\w+",
+    r"\b(?:would|will|ll|d|is going to|s going to|gonna) (?:literally |actually |honestly )?"
+    r"(?:murder|kill|strangle) me (?:if|when|for)\b",
     r"\b(?:mort|morte|dead) (?:lol|lmao|mdr|ptdr|xd|haha\w*)\b|\b(?:lol|lmao|mdr|ptdr|haha\w*) "
     r"(?:i m |je suis )?(?:dead|mort|morte)\b|\bi died (?:laughing|when i (?:read|saw))\b",
     # not me: « je ne suis pas suicidaire », "I'm not suicidal"
@@ -581,11 +697,13 @@ NOT_ABOUT_ME = [
     r"\bje (?:ne )?(?:vais|compte|pense|veux) pas (?:me (?:tuer|suicider|faire du mal)|mettre fin|"
     r"en finir|mourir)\b",
     r"\b(?:ne |n )?(?:pense|songe|pensais|songeais) (?:pas|jamais|"
-    r"plus) (?:du tout )?(?:au suicide|a me (?:tuer|suicider)|a en finir|a mourir)\b",
+    r"plus) (?:du tout )?(?:au suicide|a me (?:tuer|suicider|faire du mal|blesser)|a en finir|"
+    r"a mourir)\b",
     r"\b(?:i m|im|i am) not suicidal\b|\bnot (?:suicidal|going to (?:kill|hurt|harm) myself|"
     r"thinking (?:of|about) (?:suicide|killing myself|ending (?:it|my life)))\b|\bno suicidal\b",
     # English
-    r"\b(?:this|that|it|they|you|he|she|(?:the|this|that|these|those|my|his|her|their|all this|"
+    r"(?<!\blet )\b(?:this|that|it|they|you|he|she|(?:the|this|that|these|those|my|his|her|their|"
+    r"all this|"
     r"all these|all the|this whole|the whole)(?: (?!i\b|myself\b)\w+){1,3}) (?:is |are |s |re |"
     r"was |were |will |"
     r"ll |d |would |is going to |are going to |s going to )?(?:literally |honestly |actually |"
@@ -594,7 +712,8 @@ NOT_ABOUT_ME = [
     r"\bdying (?:to|for) \w+|\brather die than\b|\bdied laughing\b",
     r"\bend (?:it|things) with (?:this|that|the|them|those|these|my|their)\b",
     r"\b(?:shoot|shot|shooting) (?:my|him|her|your)self in the foot\b",
-    r"\b(?:cut|burnt|burned|hurt) (?:my|him|her)self (?:shaving|cooking|ironing|gardening|"
+    r"\b(?:cut|burnt|burned|hurt) (?:my|him|her)self (?:(?!bleeding|trying|wanting|hoping|thinking|"
+    r"feeling|crying)\w+ing\b|shaving|cooking|ironing|gardening|"
     r"on (?:the|a|some|an) \w+|with (?:the|a) (?:paper|envelope|kitchen knife|iron|oven|pan|"
     r"kettle)|by accident|accidentally|while \w+ing|opening \w+|at work|playing)",
     r"\bpaper cut\b",
@@ -606,12 +725,14 @@ NOT_ABOUT_ME = [
     r"\b(?:disappear|vanish) for (?:a few|a couple|the|a) (?:days|weeks|while|weekend|week)\b",
     r"\bright to be forgotten\b",
     r"\boverdose\w* (?:of|on) (?!(?:\w+ )?(?:pills|meds|tablets|medication|sleeping|paracetamol|"
-    r"tylenol|insulin|heroin|drugs|opioids)\b)\w+",
+    r"tylenol|insulin|heroin|drugs|opioids|purpose)\b)\w+",
     r"\b(?:i m|im|i am) not suicidal\b",
 ]
 # Someone else's death by suicide, and prevention: not the writer's own risk (a bereaved relative
 # is asked only if the rest of the text or the model says so).
 NOT_MINE = [
+    r"\b(?:le|du|au|un|les|des|sur le) risques? (?:suicidaires?|de suicide)\b|\b(?:the|a|of) "
+    r"(?:suicide|suicidal) risk\b|\brisk of suicide\b",
     r"\bprevention (?:du |de |contre le )?suicide\b|\bsuicide prevention\b",
     r"\b(?:s est|s etait|se sont|s etaient) (?:suicidee?s?|donne la mort|tuee?s?|pendue?s?)\b",
     r"\b(?:he|she|they|uncle|father|mother|brother|sister|dad|mom|mum|son|daughter|husband|wife|"
@@ -654,7 +775,9 @@ PEOPLE = frozenset(
         "patient patiente patients patientes client cliente clients eleve eleves etudiant "
         "etudiante etudiants victimes gens personnes certains certaines quelqu autres usagers "
         "beneficiaires people victims students pupils clients users someone somebody others "
-        "person teens teenagers adolescents jeunes"
+        "person teens teenagers adolescents jeunes personnage personnages heros heroine "
+        "character characters protagonist protagoniste acteur actrice actor actress chanteur "
+        "chanteuse singer celebrite celebrity"
     ).split()
 )
 PREPOSITIONS = frozenset(
@@ -721,3 +844,483 @@ PAST = re.compile(
     r"(?:days|weeks|months|years) ago\b|\bin (?:19|20)\d\d\b|in (?:the )?hospital|"
     r"was hospitali[sz]ed"
 )
+
+# Warning signs that are not a crisis alone but are an act prepared for now together (crisis lines'
+# "means, place, time, last words"): each regex below is a cue; IMMINENT_TOGETHER and
+# CLEAR_TOGETHER (after them) list the cues that, all found in the writer's own words, make a
+# crisis. Written to catch other wordings of the same situations: the means and places are lists,
+# the verbs many, the word order free.
+_ME = (
+    r"(?:je suis|suis|j suis|assise?|debout|perchee?|grimpee?|monte|montee|i m|i am|standing|"
+    r"sitting|sat|perched|climbed(?: up)?|m allonge|allongee?|couchee?|lying|laying)"
+)
+_HIGH = (
+    r"(?:pont|toit|toits|balcon|rebord|falaise|viaduc|corniche|parapet|rambarde|garde corps|"
+    r"fenetre|parking|immeuble|tour|bridge|roof|rooftop|balcony|ledge|cliff|cliffs|overpass|"
+    r"window|windowsill|building|car park|parking garage|multi storey)"
+)
+# the writer at a place to fall from: « chuis au dernier étage du parking », "on the roof"
+AT_HEIGHT = (
+    rf"\b{_ME}\b (?:\w+ ){{0,3}}?(?:sur|au bord (?:du|de la|d un|d une|de)|en haut (?:du|de la|d "
+    rf"un|"
+    r"d une|de)|au sommet (?:du|de la|d un|d une|de)|au dernier etage (?:du|de la|d un|d une|de)|"
+    r"a la|au|on|at|onto|atop|on top of|(?:on|at) the (?:top|edge) of|up on|over) (?:(?:le|la|l|"
+    rf"les|un|une|mon|ma|du|de la|the|a|my|this) )?(?:\w+ ){{0,2}}?{_HIGH}\b"
+)
+# what makes the height a fall being prepared: the void below, the floor, the act, no way down
+FALL = (
+    r"\b(?:le vide|dans le vide|du vide|en bas|en dessous|underneath|below|beneath|sauter|sauterai|"
+    r"saute|"
+    r"me jeter|jump|jumping|step off|climbing over|climb over|enjambe\w*|over the (?:railing|edge)|"
+    r"\d+ ?(?:e|eme|th|st|nd|rd)(?: etage| floor)?|\d+ (?:etages|floors|stories|storeys|metres|"
+    r"meters|m)|(?:floors|stories|storeys) up|metres de vide|passent sous moi|(?:beneath|below|"
+    r"under) me|(?:redescendrai|redescends) (?:pas|plus|jamais)|not coming (?:back )?down|"
+    r"won t (?:be )?(?:come|coming) (?:back )?down|regarde en bas|looking down|"
+    r"(?:jambes|pieds) (?:dans le vide|de l autre cote)|(?:legs|feet) (?:over|dangling))\b"
+)
+# telling someone before: « je voulais juste que quelqu'un sache », "nobody knows I'm here"
+TELL = (
+    r"\b(?:que|qu) (?:quelqu un|qqn|qqun|quelquun|vous|tu) (?:le |la )?(?:sache|saches|sachiez)\b|"
+    r"\bsomeone (?:to )?knows?\b|\bpersonne (?:ne )?(?:le )?(?:sait|saura)\b|\b(?:nobody|no one) "
+    r"(?:knows|will know)\b|\bjuste pour (?:vous )?(?:ecrire|dire) (?:ca|cela|au revoir)\b|"
+    r"\b(?:parler|dire au revoir) a (?:quelqu un|qqn|qqun)(?: \w+)? avant\b|"
+    r"\b(?:talk|speak|say goodbye) to (?:someone|somebody|a person)(?: \w+)? (?:before|first)\b|"
+    r"\bpour que ce soit reel\b|\bjust (?:wanted|needed|want|need) (?:to tell|someone)\b"
+)
+# a farewell said for good (an emergency on its own, unless the writer says they will be back)
+FAREWELL_STRONG = (
+    r"\bthis is (?:my )?(?:final |last )?goodbye\b(?! (?:to|for) (?!you\b))|\bc est un (?:au "
+    r"revoir|"
+    r"adieu)\b|\b(?:au revoir|adieu|bye|goodbye) (?:a )?(?:tout le monde|a tous|everyone|everybody|"
+    r"world|all of you)\b|\b(?:dire|say(?:ing)?) (?:au revoir|adieu|goodbye) (?:a|to) (?:quelqu un|"
+    r"qqn|"
+    r"someone|somebody)\b|\b(?:goodbye|bye|adieu|au revoir) (?:i m done|it s over|i can t|c est "
+    r"fini|"
+    r"j en peux plus|je n en peux plus)\b"
+)
+RETURN = (
+    r"\b(?:a demain|a bientot|a plus|a lundi|a la prochaine|a la semaine prochaine|on se "
+    r"(?:reparle|"
+    r"revoit|recontacte)|je reviens|je reviendrai|je repasse|see you|talk (?:to you )?(?:soon|"
+    r"tomorrow|later|next)|speak (?:soon|next|tomorrow)|next week|la semaine prochaine|i ll be "
+    r"back|"
+    r"back tomorrow|for now|pour aujourd hui|for today|bonne (?:soiree|journee|nuit|fin de))\b"
+)
+# the time of a plan: tonight, in ten minutes, on Friday, at 6
+WHEN = (
+    r"\b(?:ce soir|cette nuit|demain(?: matin| soir)?|tout a l heure|tout de suite|right now|"
+    r"by (?:midnight|tonight|tomorrow|the morning|morning)|d ici (?:minuit|la nuit)|"
+    r"(?:dans|in) (?:une |a )?(?:demi heure|half an hour|quart d heure|quarter of an hour)|"
+    r"dans (?:\d+|une|un|quelques|"
+    r"dix|cinq|quinze|vingt|trente) ?(?:min|mins|minutes|heures?|h|secondes?)|d ici (?:\d+ ?h|une "
+    r"heure|\d+ (?:min|minutes|heures?)|ce soir|demain)|a minuit|a \d+ ?h(?:\d+)?|lundi|mardi|"
+    r"mercredi|jeudi|vendredi|samedi|dimanche|tonight|tomorrow|at midnight|at \d+(?: ?(?:am|pm))?|"
+    r"in (?:\d+|a few|ten|five|an|one) ?(?:min|mins|minutes|hours?)|monday|tuesday|wednesday|"
+    r"thursday|friday|saturday|sunday)\b"
+)
+# the act, said: « je saute », "I'm doing it", « ce sera réglé pour de bon »
+ACT = (
+    r"\b(?:je saute|je me jette)\b(?! (?:le|la|les|l|un|une|des|du|de|d|sur|au|aux|a|en|dans|"
+    r"par|pas|jamais|toujours|souvent|partout|comme|quand|si|chaque|dessus|ma|mon|mes)\b)|"
+    r"\b(?:je passe a l acte|i ll jump|i m jumping|i m going to jump|i m going through with it)\b|"
+    r"\bje vais jusqu au bout\b(?! (?:de|du|des|d|avec|pour)\b)|"
+    r"\bje (?:saute|me jette|vais sauter|vais me jeter|sauterai) (?:du|de la|d un|d une|par|par la|"
+    r"sous) (?:\w+ )?(?:pont|toit|balcon|fenetre|viaduc|falaise|immeuble|train|metro|tgv|rer|vide|"
+    r"parking|voie|camion)\b|"
+    r"\b(?:ce sera|tout sera|it ll (?:all )?be|it will (?:all )?be) (?:regle|fini|termine|over|"
+    r"done) (?:pour de bon|"
+    r"pour toujours|definitivement|for good|forever)\b"
+)
+_FIXTURE = (
+    r"(?:porte|poutre|crochet|rampe|barre|tuyau|poignee|arbre|branche|door|beam|hook|banister|"
+    r"rail|pipe|tree|branch|rafter|hatch|trappe|ceiling|plafond|wardrobe rail|loft)"
+)
+# a noose tied to something, the chair under the beam: an emergency on its own
+HANGING = (
+    r"\b(?:noue|nouer|accroche|accrocher|attache|attacher|fixe|fixer|tied|hung|tested)\w* (?:la|"
+    r"une|"
+    r"ma|le|mon|the|a|my) (?:corde|ceinture|cable|rallonge|echarpe|foulard|drap|rope|belt|cord|"
+    rf"cable|sheet|scarf)\b (?:\w+ ){{0,2}}?(?:a la|au|a une|a un|to the|to a|on the|from the) "
+    rf"(?:\w+ )?{_FIXTURE}\b|\bnoose (?:is |s )?(?:hanging|up|ready|tied|set)\b|\b(?:corde|"
+    rf"ceinture|rope|noose|belt)\b (?:\w+ ){{0,2}}?(?:est |is |s )?"
+    r"(?:nouee?|accrochee?|attachee?|fixee?|tied|hung|up|attached) (?:\w+ )?(?:a la|au|a une|a un|"
+    rf"to the|to a|on the|from the|over the) (?:\w+ )?{_FIXTURE}\b|"
+    r"\b(?:knot s|knot is|noose s|noose is) (?:tied|ready|done)\b|\btested it on the (?:banister|"
+    r"beam|hook|door|rail|pipe)\b|\b(?:chaise|tabouret|escabeau|chair|stool) (?:est |is |s )?"
+    r"(?:\w+ ){0,2}?(?:sous|under|beneath) (?:la|le|une|the|a) (?:poutre|crochet|corde|beam|hook|"
+    r"rope|noose)\b|\ble noeud (?:coulant )?est (?:fait|pret)\b|\bnoeud coulant\b|"
+    r"\b(?:corde|ceinture|cable|echarpe|foulard|drap|rope|noose|belt|cord|scarf|sheet)\b (?:\w+ "
+    r"){0,3}?"
+    r"(?:autour (?:de mon|du) cou|around my neck|round my neck)\b"
+)
+# a means at hand: the rope ready, the blade ready, the pills laid out, the hose, the syringe, a
+# loaded gun (a clear crisis on its own)
+MEANS = (
+    r"\b(?:corde|noeud coulant|rope|noose)\b (?:\w+ ){0,3}?(?:est |is |s )?(?:nouee?|accrochee?|"
+    r"attachee?|prete?|installee?|fixee?|tient|tied|up|ready|hung|set|tested)\b|"
+    r"\b(?:lame|lames|rasoir|cutter|scalpel|blade|blades|razor|razors)\b (?:\w+ ){0,3}?(?:a cote|"
+    r"pres de moi|prete?s?|est prete|sur (?:le|la|mon|ma) (?:lit|table|bord|rebord)|dans (?:la|ma) "
+    r"main|contre (?:mon|le|ma) (?:poignet|bras|cou|gorge|peau)|ready|next to me|beside me|in my "
+    r"hand|on my (?:wrist|arm|bed)|against my)\b|"
+    r"\b(?:knife|couteau)\b (?:\w+ ){0,3}?(?:against|on|to|contre|sur) (?:my|mon|ma|le|la) "
+    r"(?:wrist|throat|neck|poignet|gorge|cou)\b|"
+    rf"\b(?:{DOSE}|pills|tablets|meds)\b (?:\w+ ){{0,4}}?(?:devant moi|alignee?s?|comptee?s?|"
+    r"(?:sont |are )?(?:prete?s?|ready) (?:pour|for) (?:ce soir|cette nuit|tonight|demain)|dans "
+    r"(?:ma|la) "
+    r"main|in front of me|counted out|lined up|in my hand)\b|"
+    r"\b(?:tuyau|hose)\b.{0,60}\b(?:scotch|gaffer|tape|taped|echappement|exhaust)\b|"
+    r"\b(?:scotch|gaffer|taped|echappement|exhaust)\b.{0,60}\b(?:tuyau|hose)\b|"
+    r"\b(?:seringue|syringe)\b (?:\w+ ){0,3}?(?:est |is |s )?(?:prete|remplie|pleine|ready|"
+    r"filled|full)\b|"
+    r"\b(?:fusil|arme|pistolet|revolver|carabine|gun|rifle|shotgun|pistol)\b.{0,60}\b(?:chargee?|"
+    r"loaded|sur (?:les|mes) genoux|on my lap|in my lap)\b"
+)
+_GUN = r"(?:fusil|arme|pistolet|revolver|carabine|gun|rifle|shotgun|pistol)"
+_HELD = (
+    r"(?:dans (?:la|ma) main|sur (?:les|mes) genoux|dans (?:la|ma) bouche|sur (?:la|ma) tempe|"
+    r"sous (?:le|mon) menton|in my (?:hand|lap|mouth)|on my lap|to my (?:head|temple)|"
+    r"under my chin)"
+)
+# a gun aimed at oneself: in the mouth, at the temple, under the chin
+GUN_AIMED = (
+    r"\b(?:fusil|arme|pistolet|revolver|carabine|canon|gun|rifle|shotgun|pistol|barrel)\b.{0,40}"
+    r"\b(?:dans (?:la|ma) bouche|sur (?:la|ma) tempe|sous (?:le|mon) menton|in my mouth|to my "
+    r"(?:head|temple)|under my chin)\b"
+)
+GUN_HELD = rf"\b{_GUN}\b.{{0,60}}\b{_HELD}\b|\b{_HELD}\b.{{0,20}}\b{_GUN}\b"
+LOADED = r"\b(?:chargee?|loaded)\b"
+# a gun held (in hand, on the lap, to the head), and loaded
+# a closed room: doors or windows shut, sealed, taped, towels under the door
+CLOSED = (
+    r"\b(?:scotch|tape|serviettes|towels|chiffons)\b (?:\w+ ){0,2}?(?:autour|sur|sous|aux|around|"
+    r"on|"
+    r"under|over)\b (?:\w+ ){0,2}?(?:porte|portes|fenetres?|door|doors|windows?)\b|"
+    r"\b(?:porte|portes|door|doors|fenetres?|windows?|garage) (?:\w+ ){0,2}?(?:fermee?s?|closed|"
+    r"shut|sealed|taped|calfeutree?s?|scotchee?s?|down)\b|\b(?:ferme|closed|shut|sealed|taped|"
+    r"calfeutre|bouche|colmate|scotche|stuffed|blocked)\w* (?:\w+ ){0,4}?(?:porte|portes|garage|"
+    r"door|doors|windows?|fenetres?|aeration|vents?)\b|\b(?:serviettes|towels) (?:sous|under|"
+    r"against)\b"
+)
+# a room sealed: taped, towels under the door (charcoal, gas, the engine)
+SEALED = (
+    r"\b(?:scotch\w*|taped|sealed|calfeutr\w*|colmat\w*|bouch\w*|stuffed|towels? (?:under|against)|"
+    r"serviettes? (?:sous|contre))\b"
+)
+# sorry, said alone: only with a farewell, a height or the means
+SORRY = (
+    r"\bi m (?:so |really )?sorry\b(?! (?:to|for|about|but|if|i|that|it|you|we)\b)|\bje suis "
+    r"(?:tellement |vraiment )?desolee?\b(?! (?:de|d|pour|mais|si|que|qu)\b)"
+)
+CHARCOAL = r"\b(?:barbecue|brasero|charbon|charbons|charcoal|bbq|braises)\b"
+# what the bath is for: « j'ai rempli la baignoire, la lame à côté »
+BATH = r"\b(?:baignoire|bain|bath|bathtub|tub)\b"
+BLADE = r"\b(?:lame|lames|rasoir|cutter|scalpel|blade|blades|razor|razors)\b"
+# waiting for the house to be empty or asleep: a plan with no witnesses
+WAITING = (
+    r"\b(?:j attends|attendre|attends) (?:juste )?(?:que|qu) (?:tout le monde|mes \w+|mon \w+|ma "
+    r"\w+|la maison|ils|elles|il|elle)\b (?:\w+ ){0,2}?(?:dorme|dorment|parte|partent|soit vide|"
+    r"soient couches|soit couchee?|rentre|sorte|sortent)\b|\bwaiting for (?:the house|everyone|"
+    r"them|my \w+|him|her)\b (?:\w+ ){0,2}?to (?:be empty|leave|sleep|go|fall asleep|be asleep)\b|"
+    r"\bquand (?:ils|elles|tout le monde|mes \w+) (?:seront|sera) (?:couches|couchees|partis|"
+    r"endormis|sortis)\b|\bonce (?:they re|they are|everyone s|everyone is|the house is|he s|"
+    r"she s)\b|\bwhen (?:everyone|they|the house) (?:is|are|s|re) (?:asleep|gone|empty|out)\b|"
+    r"\bavant que (?:mon|ma|mes|les|ils|elles|il|elle|tout le monde) (?:\w+ )?(?:rentre|rentrent|"
+    r"revienne|reviennent|arrive|arrivent|se reveille|se reveillent)\b|\bbefore (?:my|the|they|"
+    r"everyone|he|she) (?:\w+ )?(?:gets?|comes?|wakes?) (?:home|back|up)\b"
+)
+# goodbye said to everyone, a last message, and the words of a farewell note
+FAREWELL = (
+    r"\b(?:au revoir|adieu|bye|goodbye) (?:a )?(?:tout le monde|a tous|tous|everyone|everybody|"
+    r"world|all|all of you)\b(?! (?:see|a demain|a bientot|a plus|a la prochaine|bonne|have|talk|"
+    r"until|till|for now|for today|pour aujourd hui|et a)\b)|\b(?:goodbye|bye|adieu|au revoir) "
+    r"(?:i m done|it s over|i can t|c est fini|j en peux plus|je n en peux plus|i m sorry|"
+    r"je suis desolee?|pardon)\b|\bthis is (?:my )?(?:final |last )?goodbye\b(?! (?:to|for) "
+    r"(?!you\b))|"
+    r"\bla derniere fois que (?:je vous|j vous|je t|j)\w* ecri\w*|\blast time i (?:ll|will) "
+    r"(?:write|"
+    r"message|text)\b|"
+    r"\b(?:final|last|dernier) (?:message|msg|mot|words?)\b(?! (?:avant|before|about|on|regarding|"
+    r"to this|to "
+    r"the|"
+    r"au sujet|sur|a ce|a cette|a la|au|a vos|concernant)\b)|\b(?:post|message|mot|lettre|lettres|"
+    r"note) d adieu\b|\bgoodbye (?:note|letter|post|message)\b|\badieu\b(?! (?:a |aux |au )?(?:la|"
+    r"le|les|l|mon|ma|mes|notre|nos|votre|vos|ton|ta|tes|son|sa|ses|leur|leurs|ce|cet|cette|ces|"
+    r"pour|a demain|a bientot|et a)\b)"
+)
+# the words of a farewell note: nobody's fault, sorry for everything, take care of my dog
+LAST_WORDS = (
+    r"\b(?:c est|ce n est|n est) (?:pas )?(?:la faute de personne|(?:pas )?(?:ta|sa|votre) faute)"
+    r"\b|\bpersonne n (?:est|y est) (?:responsable|pour rien)\b|\bnot (?:anybody s|anyone s|your|"
+    r"her|his) fault\b|\b(?:nobody s|no one s) fault\b|\bwasn t (?:your|her|his|their|anyone s) "
+    r"fault\b|\bdesolee? pour (?:tout|le bazar|le mal|la peine|le derangement que je)\b|\bpardon "
+    r"pour tout\b|\bje demande pardon\b|\bsorry (?:for|about) (?:everything|the mess|all this)\b|"
+    r"\b(?:prenez|prends) soin (?:de|d) (?:mon|ma|mes|lui|elle|eux)\b|\bpensez a (?:nourrir|sortir|"
+    r"prendre soin)\b|"
+    r"\b(?:take care of|feed|look after) my\b|\bje vous aime (?:tous|fort)\b|\bi love you all\b|"
+    r"\b(?:sorry|pardon|desolee?) (?:maman|papa|mum|mom|dad)\b|\b(?:ne m en voulez pas|ne m en "
+    r"veux "
+    r"pas|pardonnez moi|pardonne moi|forgive me|don t hate me|don t be (?:mad|angry) (?:at|with) "
+    r"me)\b|\b(?:c est|ce sera) mieux (?:comme ca|ainsi|pour tout le monde)\b|\bit s (?:better "
+    r"this way|for the best)\b|\b(?:merci|thanks|thank you) "
+    r"(?:a ceux qui ont essaye|d avoir essaye|for trying)\b|"
+    r"\bi m done\b(?! (?:with|for|here|filling|writing|now|reading|talking|eating)\b)|"
+    r"\b(?:tell|dites a|dis a) (?:my|mes|ma|mon|them|her|him|leur|lui) (?:\w+ )?(?:that |que )?"
+    r"(?:i|je) (?:l |les )?(?:love|loved|aime|aimais|m sorry|suis desolee?)\b"
+)
+# leaving now or for good: « je pars ce soir, pour de bon », "leaving now"
+LEAVING = (
+    r"\bavant de (?:partir|m en aller|disparaitre)\b(?! (?:en|pour|a|au|aux|chez|de|du|travailler|"
+    r"loin)\b)|"
+    r"\b(?:je pars|je m en vais|je m en irai|je partirai|leaving|i m going|i m off|i m out)\b"
+    r"(?: \w+){0,2}? (?:ce soir|cette nuit|maintenant|now|tonight|pour de bon|for good|"
+    r"pour toujours|forever)\b(?! (?:en|pour|a|au|aux|chez|to|for|on|with|avec|travailler)\b)|\bje "
+    r"ne reviendrai (?:pas|plus|jamais)\b|\bi won t (?:be )?"
+    r"(?:coming|come) back\b"
+)
+# belongings given away, affairs put in order
+AFFAIRS = (
+    r"\b(?:donne|confie|legue|offert|laisse)\w* (?:mon|ma|mes) (?:\w+ )?(?:chat|chien|chiens|"
+    r"animaux|guitare|affaires|bijoux|livres|velo|voiture|plantes)\b (?:a|au|aux)\b|"
+    r"\b(?:given|gave|left|handed) (?:away )?(?:my|all my) (?:\w+ )?(?:guitar|cat|dog|pets|car|"
+    r"bike|books|things|stuff|belongings|savings|jewellery|jewelry|plants|clothes|records) to\b|"
+    r"\b(?:put|left|took|dropped) (?:the|my) (?:cat|dog|pets?) (?:with|at) (?:my|a)\b|\b(?:le|mon) "
+    r"(?:chat|chien) (?:est )?chez (?:ma|mon|la|le|des) \w+|"
+    r"\b(?:j ai|je) vide\w* (?:mon|le) (?:compte|frigo|appart\w*)\b|\brendu (?:les cles|mon "
+    r"appart\w*|mon logement)\b|"
+    r"\b(?:cancelled|canceled) (?:all )?my (?:subscriptions|accounts|lease|phone)\b|"
+    r"\bresilie\w* (?:tous )?mes abonnements\b|\b(?:mis|mets) (?:de l ordre dans|en ordre) mes "
+    r"(?:affaires|papiers)\b|\bput my (?:affairs|papers|things) in order\b|\b(?:cle|cles) sous le "
+    r"paillasson\b|"
+    r"\blettres? pour (?:chaque|chacun|(?:mes|les) (?:enfants|petits|fils|filles))\b|"
+    r"\b(?:a )?letters? (?:for|to) (?:each|every)\w*\b|\bune lettre (?:pour|a) chacun\b|"
+    r"\b(?:la|une|ma|les|mes) (?:lettre|lettres|mot) (?:est |sont )?(?:sur|dans) (?:le|la|mon|ma) "
+    r"(?:lit|table|bureau|tiroir|commode)\b|\bthe (?:note|letter|letters) (?:is|are) (?:on|in) "
+    r"(?:the|my)\b|\bmes affaires sont rangees\b|\bj ai tout range\b|"
+    r"\b(?:envelopes|letters) for my (?:kids|children|son|daughter|family)\b"
+)
+# giving things away before a departure: « je prépare mon départ », "won't need anything after"
+DEPARTURE = (
+    r"\b(?:prepare\w*|organise\w*) mon (?:grand )?depart\b(?! (?:en|pour|a|au|aux|vers|de|du)\b)|"
+    r"\b(?:won t|will not) need (?:anything|any of it|it|them|my \w+) (?:after|anymore|any more)\b|"
+    r"\b(?:n en )?aurai plus besoin (?:de rien|apres)\b"
+)
+# the decision made, the plan set: « ma décision est prise », "the plan is"
+DECIDED = (
+    r"\bma decision est prise\b|\bj ai pris ma decision\b|\bc est decide\b|\bmy (?:decision|mind) "
+    r"is made\b|\bi ve made (?:my|up my) (?:decision|mind)\b|\bthe plan is\b|\ble plan (?:c est|"
+    r"est)"
+    r"\b|\bc est prevu pour\b|\bc est le bon soir\b|\bcette fois c est la bonne\b|\btonight (?:s|"
+    r"is) "
+    r"the night\b(?! (?:of|for|to)\b)"
+)
+# pills already swallowed, and what the body feels after them
+TAKEN = (
+    rf"\b(?:{SWALLOWED}|injecte\w*|avale\w*|vide\w*|took|swallowed|taken|downed|injected|"
+    r"emptied|finished)\b (?:\w+ )?"
+    r"(?:les|des|tous|toutes|toute|tout|the|all|every|a handful of|a bunch of|[3-9]|[1-9]\d|trois|"
+    rf"quatre|cinq|dix) (?:\w+ ){{0,3}}?(?:{DOSE}|pills?|tablets?|meds|medication|insulin|"
+    r"stylo|bottle|box|pack)\b|\b(?:took|swallowed|taken|downed) (?:everything|them all|it all)\b|"
+    rf"\b{DOSE} (?:sont|est|ont ete|a ete) (?:tous |toutes |deja )?(?:avale|avales|avalees|"
+    r"ingere\w*)\b|\b(?:pills|tablets|meds) (?:are|have been) (?:all )?(?:swallowed|taken|gone)\b|"
+    r"\boverdosed\b|"
+    rf"\b{DOSE} (?:c est|sont) (?:fait|faits|pris)\b|\b(?:pills|meds|tablets) (?:are )?(?:done|"
+    r"down|in me)\b"
+)
+SYMPTOM = (
+    r"\b(?:je me sens partir|tout tourne|(?:la )?tete (?:qui )?tourne|je sens plus (?:trop "
+    r")?(?:mes|"
+    r"les) (?:mains|jambes|bras|doigts)|j ai (?:tres )?froid|je transpire|je vomis|mal au ventre|"
+    r"je m endors|je vois flou|je m allonge|i m lying down|lying down now|je (?:commence a )?plane|"
+    r"getting (?:sleepy|drowsy|dizzy|cold)|"
+    r"feel(?:ing)? (?:so )?(?:dizzy|sleepy|weird|drowsy|heavy|woozy|floaty)|can t feel my|"
+    r"(?:everything|room) (?:is |s )?spinning|"
+    r"falling asleep|throwing up)\b"
+)
+# no help wanted, no regret: « je veux pas d'ambulance », "don't send anyone", "not sorry"
+NO_HELP = (
+    r"\b(?:je (?:ne )?veux pas (?:d ambulance|qu on vienne|qu on m en empeche)|pas d ambulance|"
+    r"n appelez (?:personne|pas)|ne venez pas|je (?:ne )?regrette (?:pas|rien)|don t send "
+    r"(?:anyone|anybody|an ambulance|help)|(?:don t|do not) call (?:anyone|an ambulance|911|999)|"
+    r"no ambulance|don t want an ambulance|not sorry|it s what i wanted|c est ce que je voulais|"
+    r"don t try to (?:stop|save|talk) me|n essayez pas de m)\b"
+)
+# rat poison, cyanide: bought for rats too, so only with a time, last words or no help wanted
+POISON = r"\b(?:mort aux rats|raticide|cyanure|rat poison|cyanide|produit contre les rats)\b"
+# the car's engine on (with a hose), the gas open (with the writer waiting)
+ENGINE_ON = (
+    r"\b(?:engine|moteur|car|voiture)(?: s| is| est)? (?:on|running|allume|tourne|en marche)\b"
+    r"(?! (?:rough|badly|poorly|hot|fine|well|smoothly|again|mal|bien|bizarrement)\b)"
+)
+GARAGE = r"\bgarage\b(?! (?:says|said|dit|a dit|told|m a dit))"
+GAS = (
+    r"\b(?:le gaz|the gas|gas)\b (?:\w+ ){0,2}?(?:est |is |s )?(?:ouvert|on|open|allume)\b|"
+    r"\b(?:ouvert|allume|turned on|left on) (?:\w+ ){0,2}?(?:le gaz|the gas)\b|\bturned (?:the )?"
+    r"gas on\b"
+)
+WAIT_NOW = (
+    r"\bj attends\b(?! (?:votre|vos|ta|ton|une|un|le|la|les|des|depuis|toujours|encore|de|d|"
+    r"qu|que|la reponse)\b)|\bi m (?:just )?waiting\b(?! (?:for (?:your|a|the|an)|on)\b)"
+)
+# a knife in hand is cooking too: only with the act said, a wait, or last words
+KNIFE = (
+    r"\b(?:couteau|knife)\b (?:\w+ ){0,2}?(?:dans|a) (?:la|ma|les|mes) mains?\b|"
+    r"\bknife (?:\w+ ){0,2}?in my hand\b"
+)
+# the act said without its object: « je vais le faire », "I'll do it", « pas à le poser »
+DO_IT = (
+    r"\b(?:je vais le faire|je le fais|i ll do it|i m doing it|i m going to do it|i will do it|"
+    r"(?:arrive|peux) pas a le (?:poser|lacher)|can t (?:put it down|let (?:it )?go))\b"
+)
+# « on me trouvera demain », "whoever finds me"
+FOUND = (
+    r"\b(?:ils|on|quelqu un|vous|elle|il) (?:ne )?me (?:trouvera|trouveront|retrouvera|"
+    r"retrouveront)\b(?! (?:un|une|du|des|le|la|les|l|quelqu un|de|d|avec|grace)\b)|"
+    r"\b(?:someone|they|whoever|my \w+) (?:will|ll|is going to|are going to) find me\b(?! (?:a|an|"
+    r"some|the|another|one|someone|somewhere|help|work|through|via|with)\b)|\bwhoever finds me\b|"
+    r"\bthe ones? (?:who|to) finds? me\b"
+)
+# everything ready (with being found, or a time)
+READY = (
+    r"\b(?:tout est (?:pret|prepare)|j ai tout prepare|everything is ready|i ve got everything "
+    r"ready|got everything ready)\b(?! (?:pour|for|a|au|to)\b)"
+)
+# going to a place to fall from: « vendredi j'irai au viaduc », « monter sur le toit »
+DESTINATION = (
+    r"\b(?:monter|grimper|aller|go up|climb|get) (?:up )?(?:sur le|sur la|on|onto|to) (?:the )?"
+    r"(?:toit|roof|rooftop|rebord|ledge|parapet)\b|"
+    r"\b(?:irai|vais aller|j y vais|je pars|going|go|heading|head|ll go|will go|walking|driving|"
+    r"marche|roule|on my way|en route) (?:\w+ )?(?:au|a la|sur le|sur la|sur les|vers le|vers la|"
+    r"vers les|to the|on the|onto the|towards the|pour le|pour la) (?:viaduc|falaise|rails|"
+    r"voie ferree|tracks|cliff|cliffs|bridge|pont)\b(?! (?:du|de|d|des|club|game|party|"
+    r"tournament)\b)"
+)
+# a bare goodbye, a farewell only at a place to fall from or with the means at hand
+BYE = r"\b(?:au revoir|adieu|bye|goodbye|farewell)\b"
+# « c'est fini », « tout sera terminé » (with affairs put in order or the means)
+ENDS = (
+    r"\b(?:c est|ce sera|tout sera) (?:fini|termine)\b(?! (?:pour (?:le|la|les|l|mon|ma|mes|ce|"
+    r"cette|aujourd hui)|avec|de|d)\b)|\bc est la fin\b(?! (?:de|du|des|d)\b)|\b(?:it s|it is|"
+    r"it ll be|it will be|it will all be|it ll all be) (?:over|done|finished)\b(?! (?:with|for)\b)"
+)
+# « quand vous lirez ce message », "when you read this", and gone by then
+AFTER_READ = (
+    r"\b(?:when|by the time|once) (?:you|u|someone|anyone) (?:read|reads|see|sees|get|gets) "
+    r"(?:this|my message|my note)\b|\b(?:quand|lorsque|au moment ou) (?:vous|tu|quelqu un) "
+    r"(?:lirez|"
+    r"liras|lira|verrez|verras) (?:ce|mon|cet) (?:message|mot|ecrit)\b"
+)
+GONE = (
+    r"\b(?:too late|trop tard|(?:ne )?serai plus la|i ll be gone|i will be gone|i won t be (?:here|"
+    r"alive|around)|je serai (?:morte?|partie?|loin)|it ll be over|it will be over|ce sera fini|"
+    r"i ll be dead|already gone|deja partie?)\b"
+)
+NOW = r"\b(?:now|rn|right now|maintenant|la maintenant|en ce moment)\b"
+# on the tracks with a train coming
+TRACKS = (
+    rf"\b{_ME}\b (?:\w+ ){{0,2}}?(?:sur|on|onto|across|in the middle of|au milieu) (?:les |la |le |"
+    r"the |des )?(?:voies?|voie ferree|rails|tracks|railway|passage a niveau|level crossing)\b"
+)
+TRAIN_COMING = (
+    r"\b(?:train|tgv|ter|rer|metro|it|il|le bruit)\b (?:\w+ ){0,2}?(?:arriv\w*|coming|comes|"
+    r"approaching|vient|approche)\b|\b(?:entends|hear) (?:le|the) train\b|\b(?:prochain|next) "
+    r"(?:train|one)\b|\b(?:le )?prochain passe\b|\b(?:train|it s) due\b"
+)
+# pills one at a time, and how far along: « j'en suis à 12 », "almost through the pack"
+ONE_BY_ONE = (
+    r"\b(?:un par un|une par une|l un apres l autre|one by one|one at a time|one after (?:another|"
+    r"the other))\b"
+)
+PILLS = rf"\b(?:{DOSE}|pills?|tablets?|meds|pack|packet|blister)\b"
+PROGRESS = (
+    r"\b(?:j en suis a \d+|i m at \d+|up to \d+|(?:bientot |almost )?(?:au bout de|through) (?:la |"
+    r"le |the |my )?(?:\w+ )?(?:plaquette|boite|pack|box|packet|blister|bottle)|depuis (?:tout a "
+    r"l heure|une heure|\d+ min\w*))\b"
+)
+# a rope or a belt checked: « j'ai vérifié qu'elle tient », "checked it holds"
+ROPE = r"\b(?:corde|ceinture|noeud|rallonge|rope|noose|belt|knot)\b"
+HOLDS = (
+    r"\b(?:(?:il|elle|ca) tient(?: bien)?|verifie\w* qu (?:il|elle) tient|checked (?:it|that it) "
+    r"holds|it holds|tested it)\b"
+)
+# a note left for the family: « laissé un mot pour mes parents », "left a letter for my kids"
+NOTE = (
+    r"\b(?:laisse|ecrit|ecris|left|wrote|written) (?:un |une |des |mes |a |my )?(?:mot|mots|"
+    r"lettre|lettres|note|notes|letter|letters) (?:pour|a|for|to) (?:mes parents|mes enfants|ma "
+    r"femme|mon mari|ma famille|chacun|each|my (?:kids|children|parents|wife|husband|mum|mom|dad|"
+    r"family|partner))\b|\b(?:letters|notes|note|letter) (?:are |is |s )?(?:written|done|ready|"
+    r"addressed)\b|\b(?:mes )?lettres sont (?:ecrites|pretes|postees)\b|\b(?:written|wrote|ecrit) "
+    r"(?:to|a) (?:my|mes|ma|mon) (?:kids|children|parents|wife|husband|family|enfants|femme|mari|"
+    r"famille)\b|\bleft (?:notes|a note|letters)\b|\bwrote (?:the|my|all "
+    r"the|all my) (?:notes|letters|goodbye)\b"
+)
+# it is for tonight, what is needed at hand
+TONIGHT = (
+    r"\btonight (?:s|is) it\b|\b(?:it s|it is|it ll be|it will be|it s happening|happening|doing "
+    r"it) (?:tonight|tomorrow|"
+    r"at midnight|this weekend|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b"
+    r"(?! (?:at|with|for|in|on|the)\b)"
+)
+GOT_WHAT_NEEDED = (
+    r"\b(?:i ve got|i have|got|j ai) (?:what i need|everything i need|ce qu il faut|tout ce qu il "
+    r"faut|de quoi (?:en finir|le faire|mourir|partir))\b(?! (?:for|to|pour|a|au))"
+)
+# a cut that is deep or will not stop bleeding
+CUT_SELF = (
+    r"\bi m cutting\b(?! (?:the|some|a|an|my hair|onions?|vegetables|paper|it|them|back|down|ties|"
+    r"class|school|out|off|up|in|costs?|corners)\b)|"
+    r"\b(?:me|m) (?:suis )?(?:entaille|coupe|taillade|scarifie|ouvert)\w*|\bi ve cut\b|\bi cut "
+    r"(?:myself|deep|my (?:arms?|wrists?|thighs?|legs?|skin))\b|\bcutting (?:myself|my)\b"
+)
+STILL_BLEEDING = (
+    r"\b(?:ca|le sang|sang|it|the bleeding|bleeding) (?:ne )?(?:s arrete (?:pas|plus)|coule "
+    r"(?:partout|encore|toujours)|won t stop|doesn t stop|isn t stopping|keeps? going)\b|"
+    r"\b(?:du sang partout|blood everywhere|plein de sang|lots of blood|profond\w*|deep|deeper|"
+    r"can t stop|cannot stop|arrive pas a (?:m )?arreter)\b"
+)
+# Each word: cue names joined by "+" that, all found in the writer's own words, make an act
+# prepared for now ("!NAME": that cue must not be found). bot/safety.py compiles them.
+IMMINENT_TOGETHER = """
+    MEANS+WHEN MEANS+TELL MEANS+WAITING MEANS+WAIT_NOW MEANS+FAREWELL MEANS+LAST_WORDS
+    MEANS+NO_HELP MEANS+ENGINE_ON MEANS+ENDS MEANS+BYE BATH+BLADE HANGING ROPE+HOLDS
+    POISON+WHEN POISON+TELL POISON+FAREWELL POISON+LAST_WORDS
+    GAS+WAIT_NOW GAS+TELL GAS+FAREWELL GAS+LAST_WORDS GAS+CLOSED ENGINE_ON+CLOSED ENGINE_ON+GARAGE
+    KNIFE+DO_IT KNIFE+WAITING KNIFE+TELL KNIFE+FAREWELL KNIFE+LAST_WORDS
+    GUN_HELD+LOADED GUN_HELD+WHEN GUN_HELD+TELL GUN_HELD+BYE
+    AT_HEIGHT+FALL AT_HEIGHT+TELL AT_HEIGHT+FAREWELL AT_HEIGHT+LAST_WORDS AT_HEIGHT+NO_HELP
+    AT_HEIGHT+BYE TRACKS+TRAIN_COMING TRACKS+TELL TRACKS+FAREWELL TRACKS+BYE TRACKS+LAST_WORDS
+    DESTINATION+AFFAIRS DESTINATION+FAREWELL DESTINATION+LAST_WORDS DESTINATION+WAITING
+    TAKEN+SYMPTOM TAKEN+TELL TAKEN+NO_HELP TAKEN+LAST_WORDS TAKEN+FAREWELL TAKEN+BYE
+    ONE_BY_ONE+PILLS+PROGRESS CUT_SELF+STILL_BLEEDING
+    ACT+WHEN FAREWELL+LAST_WORDS FAREWELL+LEAVING FAREWELL+WHEN LAST_WORDS+LEAVING LAST_WORDS+BYE
+    AFFAIRS+DECIDED AFFAIRS+FAREWELL AFFAIRS+LEAVING AFFAIRS+ENDS AFFAIRS+WHEN+LAST_WORDS
+    NOTE+BYE NOTE+AFFAIRS NOTE+LAST_WORDS NOTE+LEAVING NOTE+MEANS
+    TONIGHT+AFFAIRS TONIGHT+MEANS TONIGHT+FAREWELL TONIGHT+LAST_WORDS TONIGHT+NOTE
+    TONIGHT+GOT_WHAT_NEEDED GOT_WHAT_NEEDED+WHEN FOUND+WHEN FOUND+READY FOUND+FAREWELL
+    FOUND+LAST_WORDS DO_IT+WAITING DO_IT+NOTE DO_IT+AFFAIRS DO_IT+MEANS DO_IT+FAREWELL
+    DO_IT+LAST_WORDS GUN_AIMED CHARCOAL+SEALED GAS+SEALED ENGINE_ON+SEALED AT_HEIGHT+ENDS
+    NOTE+ENDS AFTER_READ+GONE FAREWELL+SORRY AT_HEIGHT+SORRY MEANS+SORRY TAKEN+SORRY
+"""
+# the same for a clear crisis (the emergency answer)
+CLEAR_TOGETHER = """
+    MEANS DESTINATION+WHEN DESTINATION+NOW POISON+NO_HELP FAREWELL_STRONG+!RETURN AFFAIRS+DEPARTURE
+"""
+
+# Quoted words and whose they are: « un proche me dit 'je veux mourir' », "someone tells me 'I
+# want to die'", a scam SMS pasted. A quote whose speaker is someone else (or a text: an SMS, a
+# post) is read as someone else's words; the writer's own quotes stay theirs.
+QUOTED = re.compile(
+    r"(?:^|(?<=[\s:(,]))[«“\"'\u2018]\s*([^«»“”\"\n]+?)\s*[»”\"'\u2019](?=[\s.,;:!?)]|$)"
+)
+QUOTE_SOURCES = frozenset(
+    "sms texto message messages mail mails email courrier lettre story stories post posts statut "
+    "tweet notification alerte titre pub text alert headline caption".split()
+)
+# « trois de mes patients », "one of my friends": the subject, not an object
+QUANTIFIERS = frozenset(
+    "un une deux trois quatre cinq plusieurs certains certaines beaucoup plupart nombre "
+    "one two three four five some several many most none".split()
+)
+# French « à » comes before a determiner (« à mon frère »), but for these: "a friend" is English
+CALLED_BY_NAME = frozenset("maman papa mamie papi mamy papy".split())
+# a quote received (an SMS, a mail) is not the writer's words even after « j'ai reçu »
+QUOTE_RECEIVED = frozenset("recu recue recus received got voici here pasted colle copie".split())

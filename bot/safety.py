@@ -17,6 +17,13 @@ a documentary, a nurse's question about a patient) are not the writer's own cris
 risk gets the direct question (3114, shown with it, answers relatives too), a subject gets
 nothing from the net, and in both cases the model alone can at most ask, never raise the alarm.
 An act under way stays an emergency whoever it concerns (« ma femme a avalé ses somnifères »).
+Quoted words are the speaker's: « un proche me dit 'je veux mourir' » is someone else's risk, a
+pasted SMS is nobody's; the writer's own quotes stay theirs.
+
+Some warning signs are not a crisis alone but are one together, as crisis lines assess a plan: a
+means at hand (the rope tied, the pills laid out), a place to fall from, a time, a farewell, last
+words, affairs put in order. The combinations (`IMMINENT_TOGETHER`, `CLEAR_TOGETHER`) are read in
+the writer's own words, after figures of speech and someone else's words are set aside.
 
 The word lists and patterns themselves are in bot/crisis_patterns.py.
 """
@@ -28,15 +35,19 @@ import unicodedata
 from dataclasses import dataclass
 from enum import IntEnum
 
+from bot import crisis_patterns
 from bot.crisis_patterns import (
     ACUTE_OTHER,
     ANY_NET,
     BARE_NOUN,
+    CALLED_BY_NAME,
+    CLEAR_TOGETHER,
     CRISIS,
     DETERMINERS,
     HELPER,
     HOW_TO,
     IMMINENT_NET,
+    IMMINENT_TOGETHER,
     IMPERSONAL,
     INSIDE_SELF,
     LOOK_BACK,
@@ -49,6 +60,10 @@ from bot.crisis_patterns import (
     PHRASES,
     POSSIBLE_NET,
     PREPOSITIONS,
+    QUANTIFIERS,
+    QUOTE_RECEIVED,
+    QUOTE_SOURCES,
+    QUOTED,
     RELATIVES,
     REPEATS,
     SELF,
@@ -124,8 +139,13 @@ def _subject_is_other(words: list[str], start: int, inside: list[str], floor: in
         if word in OTHER_PRONOUNS:
             return "relative"
         if word in RELATIVES or word in PEOPLE:
-            if (k > 0 and words[k - 1] in PREPOSITIONS) or (
-                k > 1 and words[k - 1] in DETERMINERS and words[k - 2] in PREPOSITIONS
+            partitive = k > 2 and (words[k - 3] in QUANTIFIERS or words[k - 3].isdigit())
+            article = words[k - 1] == "a" and word not in CALLED_BY_NAME  # "a friend"
+            if (k > 0 and words[k - 1] in PREPOSITIONS and not article) or (
+                k > 1
+                and words[k - 1] in DETERMINERS
+                and words[k - 2] in PREPOSITIONS
+                and not partitive  # « trois de mes patients » is the subject
             ):
                 continue  # an object: « à mes proches », "to my friends"
             before = " ".join(words[max(k - 2, 0) : k])
@@ -135,8 +155,68 @@ def _subject_is_other(words: list[str], start: int, inside: list[str], floor: in
     return None
 
 
+Combinations = tuple[tuple[tuple[re.Pattern[str], bool], ...], ...]
+
+
+_CUES: dict[str, re.Pattern[str]] = {}
+
+
+def _combinations(words: str) -> Combinations:
+    """The cue regexes of each combination in `words` ("A+B+!C": A and B found, C not found),
+    each paired with whether it must be found."""
+
+    def cue(name: str) -> re.Pattern[str]:
+        if name not in _CUES:
+            _CUES[name] = re.compile(getattr(crisis_patterns, name))
+        return _CUES[name]
+
+    return tuple(
+        tuple((cue(name.lstrip("!")), not name.startswith("!")) for name in word.split("+"))
+        for word in words.split()
+    )
+
+
+IMMINENT_COMBINATIONS = _combinations(IMMINENT_TOGETHER)
+CLEAR_COMBINATIONS = _combinations(CLEAR_TOGETHER)
+
+
+def _together(combinations: Combinations, text: str, found: dict[re.Pattern[str], bool]) -> bool:
+    """Whether one of the `combinations` holds in `text` (each cue searched once per text:
+    `found` keeps what was found)."""
+
+    def has(cue: re.Pattern[str]) -> bool:
+        if cue not in found:
+            found[cue] = cue.search(text) is not None
+        return found[cue]
+
+    return any(all(has(cue) is wanted for cue, wanted in cues) for cues in combinations)
+
+
+def _quotes(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """`text` without the quotes someone else said or wrote that hold risk words, and those
+    quotes with whose they are ('relative' or 'people': a text such as an SMS counts as people)."""
+    kept, others, position = [], [], 0
+    for match in QUOTED.finditer(text):
+        quote = normalize(match.group(1))
+        if not ANY_NET.search(quote):
+            continue
+        before = normalize(SENTENCES.split(text[: match.start()])[-1]).split()
+        about = _subject_is_other(before, len(before), [], 0)
+        recent = before[-LOOK_BACK:]
+        if QUOTE_SOURCES.intersection(recent) and (
+            not SELF.intersection(recent) or QUOTE_RECEIVED.intersection(recent)
+        ):
+            about = about or "people"  # an SMS pasted, « j'ai reçu ce mail : ... »
+        if about is not None:
+            kept.append(text[position : match.start()])
+            others.append((about, quote))
+            position = match.end()
+    return " ".join([*kept, text[position:]]), others
+
+
 def read(text: str) -> NetReading:
     """The keyword net on a text (read once per message: the patterns are many)."""
+    text, quoted = _quotes(text)
     # sentence by sentence: figures of speech do not run across a full stop, and whose risk it is
     # is read within the sentence (« Ils ont tout publié. Plus envie de vivre. »: the writer's)
     parts, starts, count = [], [], 0
@@ -155,13 +235,18 @@ def read(text: str) -> NetReading:
             starts.append(count)
             count += len(words)
     folded = " ".join(parts)
+    relative = any(about == "relative" for about, _ in quoted)
+    relative_act = any(about == "relative" and IMMINENT_NET.search(q) for about, q in quoted)
+    not_mine = not_mine or bool(quoted)
     if not folded:
-        return NetReading(Risk.NONE, idiom, not_mine)
+        if relative_act and not PAST.search(" ".join(q for _, q in quoted)):
+            return NetReading(Risk.IMMINENT, idiom, True)
+        return NetReading(Risk.POSSIBLE if relative else Risk.NONE, idiom, not_mine)
     topic = bool(TOPIC.search(folded)) and not HOW_TO.search(folded)
     helper = bool(HELPER.search(folded))
     # the risk words about someone else, or about suicide as a subject, are set aside
     mine: list[str] = []
-    relative = people = relative_act = False
+    people = False
     position = 0
     for match in ANY_NET.finditer(folded):
         words_before = folded[: match.start()].split()
@@ -187,11 +272,12 @@ def read(text: str) -> NetReading:
     mine.append(folded[position:])
     own = " ".join(mine)
     other = relative or people or not_mine or helper
-    if IMMINENT_NET.search(own):
+    found: dict[re.Pattern[str], bool] = {}
+    if IMMINENT_NET.search(own) or _together(IMMINENT_COMBINATIONS, own, found):
         return NetReading(Risk.IMMINENT, idiom, other)
     if (relative_act or (relative and ACUTE_OTHER.search(folded))) and not PAST.search(folded):
         return NetReading(Risk.IMMINENT, idiom, other)  # someone else's act under way
-    if CRISIS.search(own):
+    if CRISIS.search(own) or _together(CLEAR_COMBINATIONS, own, found):
         return NetReading(Risk.CLEAR, idiom, other)
     if POSSIBLE_NET.search(own) or relative:
         return NetReading(Risk.POSSIBLE, idiom, other)

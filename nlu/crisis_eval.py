@@ -1,4 +1,4 @@
-"""Crisis detection measured on held-out sets (nlu/eval/*.yml), never trained on.
+"""Crisis detection measured on held-out sets (nlu/eval/crisis*.yml), never trained on.
 
 Each message is read as the engine reads it (`Engine.assess`: the keyword net, then the model's
 crisis score) and placed in a tier: CLEAR or IMMINENT get the emergency answer and an urgent case,
@@ -29,9 +29,12 @@ DEV_SET = EVAL_DIR / "crisis.yml"
 SECOND_DEV_SET = EVAL_DIR / "crisis-test.yml"  # written as a test set; its errors were read once
 # the test set of session 5, whose errors were read in session 6 to improve the net and data
 THIRD_DEV_SET = EVAL_DIR / "crisis-final.yml"
-FINAL_SET = EVAL_DIR / "crisis-untouched.yml"
-# the final set's messages are never printed: reading its errors would make it a development set
-SETS = (DEV_SET, SECOND_DEV_SET, THIRD_DEV_SET, FINAL_SET)
+# written as a test set on 2026-11-29; its errors were read in session 7 to improve the net and data
+FOURTH_DEV_SET = EVAL_DIR / "crisis-untouched.yml"
+# written apart by another hand; the final set's messages are never printed nor read while tuning:
+# reading its errors would make it a development set
+FINAL_SET = EVAL_DIR / "crisis-holdout-2026-11-29.yml"
+SETS = (DEV_SET, SECOND_DEV_SET, THIRD_DEV_SET, FOURTH_DEV_SET, FINAL_SET)
 REPORT = ROOT / "reports" / "nlu" / "crisis.md"
 TIERS = ("imminent", "clear", "possible")
 
@@ -114,17 +117,18 @@ def report(results: dict[str, list[Read]]) -> str:
     lines = [
         "# Crisis detection on held-out sets",
         "",
-        "Written by `helpline nlu crisis-eval` (nlu/crisis_eval.py). The four sets in `nlu/eval/`",
+        "Written by `helpline nlu crisis-eval` (nlu/crisis_eval.py). The five sets in `nlu/eval/`",
         "were written apart from the training data and the keyword net, each by another hand, and",
         "are never trained on. `crisis.yml` is the development set: its errors were read while",
         "improving the net, the data and the thresholds. `crisis-test.yml` was written as a test",
         "set, but its errors were printed once by mistake and then read: count it as a second",
         "development set. `crisis-final.yml` was the test set of the previous round (recall 0.959,",
         "false alarms 0.102 there); its errors were then read to improve the net and the data, so",
-        "it is a third development set now. `crisis-untouched.yml` was written last, by a hand",
-        "that read neither the training data, the net nor the other sets, and evaluated once the",
-        "net, the data and the thresholds were fixed; its messages are not printed: it is the",
-        "test.",
+        "it is a third development set now. `crisis-untouched.yml` was written as a test set on",
+        "2026-11-29; its errors were read in session 7 to improve the net and data: a fourth",
+        "development set. `crisis-holdout-2026-11-29.yml` was written last, by a hand that read",
+        "neither the training data, the net nor the other sets, and evaluated once the net, the",
+        "data and the thresholds were fixed; its messages are not printed: it is the test.",
         "",
         "Recall: crisis messages that get the direct question or the emergency answer. Emergency",
         "answer: the share given 15/112/3114 and an urgent case at once. False alarms: non-crisis",
