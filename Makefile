@@ -37,6 +37,8 @@ bench: train
 	$(VENV_BIN)/python bench/telegram_limits.py
 	$(VENV_BIN)/python bench/agents_pacing.py
 	$(VENV_BIN)/python bench/redaction.py
+	$(VENV_BIN)/python bench/agents_desk.py
+	$(VENV_BIN)/python bench/nlu_pool.py
 
 bench-review: setup
 	$(VENV_BIN)/python bench/review_pages.py

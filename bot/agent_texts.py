@@ -10,7 +10,10 @@ import re
 from collections.abc import Iterable, Sequence
 
 from responses import Catalogue
-from storage.models import Case, CaseStatus, Message, Priority
+from responses.case_categories import load_case_taxonomy
+from responses.flags import flag_label, flag_labels
+from storage.flags import ContactHistory
+from storage.models import Case, CaseStatus, Message, PatientFlag, Priority
 from storage.redaction import redact
 
 CARD_MESSAGES = 8  # the last messages shown on a case card
@@ -31,6 +34,7 @@ class AgentTexts:
             raise ValueError(f"no agents' phrases in {language!r} (responses/<lang>/_agents.yml)")
         self.catalogue = catalogue
         self.language = language
+        flag_labels()  # responses/patient_flags.yml checked at start-up, not in front of agents
 
     def phrase(self, key: str, /, **values: object) -> str:
         return self.catalogue.agent_phrase(key, self.language, **values)
@@ -68,9 +72,17 @@ class AgentTexts:
             minutes=minutes,
         )
 
-    def card(self, case: Case, history: Sequence[Message]) -> tuple[str, list[tuple[str, str]]]:
+    def card(
+        self,
+        case: Case,
+        history: Sequence[Message],
+        contact: ContactHistory | None = None,
+        *,
+        assignee: str | None = None,
+    ) -> tuple[str, list[tuple[str, str]]]:
         """The pinned card: what an agent needs to take the case over, without identity.
-        `history`: the patient's messages, oldest first."""
+        `history`: the patient's messages, oldest first; `contact`: their earlier cases and
+        flags; `assignee`: the agent who has the case (bot/desk.py), None if nobody."""
         seen = distinct(m.intent for m in history if m.direction == "in" and m.intent)
         answered = distinct(m.intent for m in history if m.direction == "out" and m.intent)
         nothing = self.phrase("card.nothing")
@@ -78,6 +90,7 @@ class AgentTexts:
             self.phrase("card.title", number=case.number),
             self.phrase("card.status", status=self.status(case.status)),
             self.phrase("card.priority", priority=self.priority(case.priority)),
+            self.phrase("desk.assignee", agent=assignee or self.phrase("desk.nobody")),
             self.phrase("card.language", language=case.language.upper()),
             self.phrase("card.reason", reason=case.reason),
             self.phrase(
@@ -86,6 +99,7 @@ class AgentTexts:
             self.phrase("card.opened", opened=case.opened_at),
             self.phrase("card.topics_seen", topics=", ".join(seen) or nothing),
             self.phrase("card.answers_given", topics=", ".join(answered) or nothing),
+            *(self.contact_lines(contact) if contact is not None else ()),
             "",
             self.phrase("card.messages"),
             *(self._card_line(m) for m in history[-CARD_MESSAGES:]),
@@ -93,10 +107,58 @@ class AgentTexts:
         if case.notes:
             lines += ["", self.phrase("card.notes"), *(f"• {note}" for note in case.notes)]
         lines += ["", self.phrase("card.how_to_reply"), self.phrase("card.commands")]
+        lines.append(self.phrase("desk.commands"))
         buttons = [
             (self.phrase(f"card.{action}"), f"{CASE}{action}:{case.id}") for action in CARD_ACTIONS
         ]
         return "\n".join(lines)[:CARD_CHARACTERS], buttons
+
+    def contact_lines(self, contact: ContactHistory) -> list[str]:
+        """The card's earlier cases (number, date, outcome, categories, satisfaction) and
+        active flags: never who the patient is."""
+        if not contact.earlier:
+            lines = ["", self.phrase("contact_history.none")]
+        else:
+            lines = ["", self.phrase("contact_history.title", count=contact.earlier_total)]
+            lines += [self._earlier_case(case) for case in contact.earlier]
+            if (older := contact.earlier_total - len(contact.earlier)) > 0:
+                lines.append(self.phrase("contact_history.more", count=older))
+        if not contact.flags:
+            return [*lines, self.phrase("patient_flags.none")]
+        return [*lines, self.phrase("patient_flags.title"), *map(self.flag_line, contact.flags)]
+
+    def _earlier_case(self, case: Case) -> str:
+        # outcome and categories: chosen at /close (migration 0010); absent on older rows
+        outcome = getattr(case, "outcome", None)
+        categories = getattr(case, "categories", None) or []
+        if isinstance(categories, str):
+            categories = [categories]
+        parts = [self.phrase("contact_history.case", number=case.number, opened=case.opened_at)]
+        if outcome:
+            parts.append(self._named("outcome", str(outcome)))
+        if categories:
+            parts.append(", ".join(self._named("category", str(c)) for c in categories))
+        if case.satisfaction is not None:
+            parts.append(self.phrase("contact_history.satisfaction", score=case.satisfaction))
+        return " · ".join(parts)
+
+    def _named(self, group: str, value: str) -> str:
+        """An outcome's or a category's label (responses/case_categories.yml), else its id."""
+        taxonomy = load_case_taxonomy()
+        try:
+            if group == "outcome":
+                return taxonomy.outcome_label(value, self.language)
+            return taxonomy.category_label(value, self.language)
+        except (KeyError, ValueError):  # retired, or not in this language
+            return value
+
+    def flag_line(self, flag: PatientFlag) -> str:
+        parts = [self.phrase("patient_flags.line", label=flag_label(flag.kind, self.language))]
+        if flag.expires_at is not None:
+            parts.append(self.phrase("patient_flags.until", expires=flag.expires_at))
+        if flag.note:
+            parts.append(f"« {flag.note} »" if self.language == "fr" else f"“{flag.note}”")
+        return " · ".join(parts)
 
     def _card_line(self, message: Message) -> str:
         who = self.phrase("card.patient" if message.direction == "in" else "card.bot")
@@ -130,3 +192,28 @@ class AgentTexts:
 def distinct(items: Iterable[str]) -> list[str]:
     """The items in order, each once."""
     return list(dict.fromkeys(items))
+
+
+# --- buttons with an argument (issue 17): "case:<action>:<case id>:<argument>" -----------------
+# a canned reply's name (bot/canned_replies.py), an outcome or a category (bot/case_closing.py)
+CALLBACK_BYTES = 64  # Telegram's limit on a button's callback data
+
+
+def case_button(action: str, case_id: int, argument: str = "") -> str:
+    """A case button's callback data; ValueError past Telegram's 64 bytes."""
+    data = f"{CASE}{action}:{case_id}" + (f":{argument}" if argument else "")
+    if len(data.encode()) > CALLBACK_BYTES:
+        raise ValueError(f"callback data over {CALLBACK_BYTES} bytes: {data!r}")
+    return data
+
+
+def read_case_button(data: str) -> tuple[str, int, str] | None:
+    """(action, case id, argument or "") of a case's button; None for anything else. What the
+    argument names is checked again by the service that acts on it (stale or forged data)."""
+    if not data.startswith(CASE) or len(data.encode()) > CALLBACK_BYTES:
+        return None
+    action, _, rest = data.removeprefix(CASE).partition(":")
+    case_id, _, argument = rest.partition(":")
+    if not (case_id.isascii() and case_id.isdigit()):
+        return None
+    return action, int(case_id), argument

@@ -4,24 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.agents_groups import groups_from_settings
 from bot.deliveries import Deliveries
 from bot.engine import Engine
 from bot.escalation import Escalations
+from bot.followup_messages import DueFollowups
 from bot.handoff import NoTeam
 from bot.hours import OpeningHours
+from bot.letters import load_letters
+from bot.plan_steps import load_plan
 from bot.settings import Settings
-from nlu.client import NLUClient
+from nlu.pool import NLUPool
 from nlu.rasa import fallback_threshold, intents_from_domain
 from responses import load_catalogue
 from storage.db import create_engine, migrate, session_factory
+from storage.models import utcnow
 from storage.retention import RetentionDone, apply_retention
 
 T = TypeVar("T")
@@ -57,6 +62,8 @@ class Helpline:
     deliveries: Deliveries
     # set after every commit that queued something for the agents' group (storage.session)
     agents_outbox_written: asyncio.Event
+    # the messages patients asked for later (bot/followups.py), taken once due
+    followups: DueFollowups
 
 
 async def retention(sessions: async_sessionmaker[AsyncSession], days: int) -> RetentionDone:
@@ -66,11 +73,15 @@ async def retention(sessions: async_sessionmaker[AsyncSession], days: int) -> Re
 
 
 @asynccontextmanager
-async def open_helpline(settings: Settings, *, console: bool = False) -> AsyncIterator[Helpline]:
+async def open_helpline(
+    settings: Settings, *, console: bool = False, clock: Callable[[], datetime] = utcnow
+) -> AsyncIterator[Helpline]:
     """Migrate the database, apply the retention period, and wire the engine. Cases are opened
     only where agents can answer them (Telegram with an agents' group): elsewhere the bot would
-    fall silent for good after a handoff, so it says who to call instead."""
-    team = not console and settings.helpline_agents_chat_id is not None
+    fall silent for good after a handoff, so it says who to call instead. `clock` (naive UTC)
+    is "now" for the follow-ups patients ask for: tests move it forward."""
+    groups = groups_from_settings(settings)  # the agents' groups (bot/agents_groups.py)
+    team = not console and bool(groups.chat_ids)
     database = create_engine(settings.database_url)  # SQLAlchemy's; `engine` is the conversation's
     try:
         await migrate(database)
@@ -78,15 +89,21 @@ async def open_helpline(settings: Settings, *, console: bool = False) -> AsyncIt
         sessions = session_factory(database, on_agents_outbox=agents_outbox_written.set)
         await retention(sessions, settings.retention_days)
         catalogue = load_catalogue(intents_from_domain())
+        load_letters()  # checked now: a broken edit fails here, not in front of a patient
+        load_plan()
         escalations = Escalations(
             catalogue,
             sessions,
             OpeningHours.parse(settings.agents_hours, settings.agents_timezone),
             reminder_after=timedelta(minutes=settings.case_reminder_minutes),
             agents_language=settings.agents_language,
+            groups=groups,
         )
-        async with NLUClient(
-            settings.rasa_url, timeout=settings.nlu_timeout, token=settings.nlu_token()
+        async with NLUPool(
+            settings.nlu_urls(),
+            timeout=settings.nlu_timeout,
+            token=settings.nlu_token(),
+            retry_seconds=settings.rasa_retry_seconds,
         ) as nlu:
             engine = Engine(
                 catalogue,
@@ -95,11 +112,19 @@ async def open_helpline(settings: Settings, *, console: bool = False) -> AsyncIt
                 threshold=THRESHOLD,
                 handoff=escalations if team else NoTeam(),
                 operator=settings.helpline_operator,
+                clock=clock,
             )
             deliveries = Deliveries(sessions)
+            followups = DueFollowups(catalogue, sessions, clock)
             try:
                 yield Helpline(
-                    engine, escalations, sessions, settings, deliveries, agents_outbox_written
+                    engine,
+                    escalations,
+                    sessions,
+                    settings,
+                    deliveries,
+                    agents_outbox_written,
+                    followups,
                 )
             finally:
                 await deliveries.flush()

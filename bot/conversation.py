@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot import preferences, scam_flow
+from bot import patient_tools, preferences, scam_flow
 from bot.escalation import NOT_RELAYED, SATISFACTION
 from bot.preferences import DELETE, DISCREET
-from bot.replies import Button, Reply
+from bot.replies import Button, LetterFile, Reply
 from bot.safety import Risk
 from bot.turn import CaseRequest, Incoming, Turn, choose_language
 from nlu.client import FALLBACK_INTENT, ParseResult, unsure
@@ -39,7 +39,7 @@ MAX_FALLBACK_ROUNDS = 2
 # Button data: short, so it fits Telegram's 64-byte callback data, and checked on the way back.
 TOPIC, PERSON, HANDOFF, CHECK_IN = "t:", "person", "handoff:", "check:"
 # The features that add commands and buttons: each module has COMMANDS and BUTTONS tables
-FEATURES = (preferences, scam_flow)
+FEATURES = (preferences, scam_flow, patient_tools)
 COMMANDS = {name: act for feature in FEATURES for name, act in feature.COMMANDS.items()}
 BUTTONS = {prefix: act for feature in FEATURES for prefix, act in feature.BUTTONS.items()}
 # answers after which discreet mode is offered (a button), to a patient not in it yet
@@ -90,10 +90,11 @@ class Conversation:
         intent: str | None = None,
         *,
         stored: str | None = None,
+        document: LetterFile | None = None,
     ) -> None:
         """Add a reply. `stored`: what the database keeps of it, when the text shown repeats
         something the patient typed (which is never stored raw)."""
-        self.turn.replies.append(Reply(text, buttons))
+        self.turn.replies.append(Reply(text, buttons, document=document))
         self._answered.append((intent, stored))
 
     def welcome(self) -> None:
@@ -115,7 +116,8 @@ class Conversation:
         return Button(self.catalogue.phrase("talk_to_person", self.language), PERSON)
 
     def menu_buttons(self) -> tuple[Button, ...]:
-        return tuple(self.topic_button(intent) for intent in MENU)
+        first, *topics = (self.topic_button(intent) for intent in MENU)
+        return (first, patient_tools.menu_button(self), *topics)  # the plan after what_to_do
 
     def answer(self, intent: str) -> None:
         answer = self.catalogue.answer(intent, self.language)
@@ -126,6 +128,7 @@ class Conversation:
                 buttons.append(self.person_button())
         if intent in scam_flow.OFFER_AFTER:
             buttons.insert(0, scam_flow.check_button(self))
+        buttons += patient_tools.answer_buttons(self, intent)  # the plan, a letter
         if intent in OFFER_DISCREET and self.patient.discreet_minutes is None:
             label = self.catalogue.phrase("discreet_offer", self.language)
             buttons.append(Button(label, DISCREET + "ask"))
@@ -335,7 +338,7 @@ class Conversation:
         elif command == "/privacy":
             self.answer("bot_privacy")
         elif command in COMMANDS:
-            COMMANDS[command](self)
+            await COMMANDS[command](self)
         else:  # /help and anything unknown
             self.menu()
 
@@ -380,7 +383,7 @@ class Conversation:
         elif data.startswith(TOPIC) and value in self.catalogue.intents:
             self.on_intent(value)
         elif (prefix := data.split(":", 1)[0] + ":") in BUTTONS:
-            BUTTONS[prefix](self, value)
+            await BUTTONS[prefix](self, value)
         elif data.startswith(HANDOFF) and value in {"yes", "no"}:
             await self.on_handoff_answer(value == "yes")
         elif data.startswith(CHECK_IN) and value in {"yes", "no"}:

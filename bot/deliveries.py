@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.discretion import ChatTrail
-from bot.replies import Button, Reply
+from bot.replies import Button, LetterFile, Reply
 from storage.batches import BatchWriter
 from storage.deliveries import DeliveryRepository
 
@@ -55,6 +55,8 @@ def to_rows(items: Sequence[Item]) -> list[dict[str, Any]]:
             reply = {"text": item.text, "buttons": [[b.label, b.data] for b in item.buttons]}
             if item.lead:
                 reply["lead"] = item.lead
+            if item.document is not None:  # which letter, in which language: never the PDF
+                reply["document"] = [item.document.kind, item.document.language]
             rows.append(reply)
     return rows
 
@@ -68,7 +70,8 @@ def from_rows(rows: Sequence[dict[str, Any]]) -> list[Item]:
             items.append(EraseChat())
         else:
             buttons = tuple(Button(str(label), str(data)) for label, data in row["buttons"])
-            items.append(Reply(str(row["text"]), buttons, str(row.get("lead") or "")))
+            document = LetterFile(*map(str, row["document"])) if row.get("document") else None
+            items.append(Reply(str(row["text"]), buttons, str(row.get("lead") or ""), document))
     return items
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -37,7 +39,7 @@ from nlu.client import NLUUnavailable, ParseResult
 from responses import Catalogue
 from storage.chat_messages import ChatMessageRepository
 from storage.deliveries import DeliveryRepository
-from storage.models import Patient
+from storage.models import Patient, utcnow
 from storage.repositories import MessageRepository, PatientRepository
 from storage.session import wrote_agents_outbox
 
@@ -52,6 +54,7 @@ class Engine:
         threshold: float = 0.5,
         handoff: Handoff | None = None,
         operator: str = "",
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.catalogue = catalogue
         self.nlu = nlu
@@ -62,6 +65,8 @@ class Engine:
         # who runs the service (HELPLINE_OPERATOR), named in the welcome; "" leaves the
         # welcome's own "to be configured" wording
         self.operator = operator.strip()
+        # "now", naive UTC: when a letter was sent, when follow-ups are due (tests move it)
+        self.clock = clock
         # one turn at a time per patient: replies stay in order and state updates don't race
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
             weakref.WeakValueDictionary()

@@ -16,13 +16,18 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.agent_texts import CASE, AgentTexts
+from bot.agents_groups import AgentGroups
 from bot.deliveries import Copy, to_rows
+from bot.desk import AgentDesk, DeskPolicy
 from bot.discretion import with_discreet_lead
 from bot.hours import OpeningHours
 from bot.replies import Button, Reply
 from responses import Catalogue
+from responses.canned_replies import load_canned_replies
+from responses.case_categories import load_case_taxonomy
 from storage.cases import CaseRepository, OutboxRepository
 from storage.deliveries import DeliveryRepository
+from storage.flags import contact_history
 from storage.models import Case, CaseStatus, Patient, Priority
 from storage.outbox import (
     Announce,
@@ -96,13 +101,22 @@ class Escalations:
         reminder_after: timedelta = timedelta(minutes=10),
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         agents_language: str = "fr",
+        desk: DeskPolicy | None = None,
+        groups: AgentGroups | None = None,
     ) -> None:
         self.catalogue = catalogue
+        self.groups = groups or AgentGroups()  # several agents' groups (bot/agents_groups.py)
         self.sessions = sessions
         self.hours = hours
         self.reminder_after = reminder_after
         self.now = now
         self.texts = AgentTexts(catalogue, agents_language)  # what the agents' group reads
+        # availability, assignment, response-time targets (bot/desk.py), on this clock
+        self.desk = AgentDesk(self.texts, sessions, hours, lambda: self.now(), desk, self.groups)
+        # the agents' canned replies and what they say of a case at close (issue 17): checked
+        # at start-up, not in front of a patient
+        self.canned = load_canned_replies()
+        self.taxonomy = load_case_taxonomy()
 
     # --- the patient's side (inside the engine's transaction) --------------------------------
 
@@ -124,11 +138,15 @@ class Escalations:
                 await outbox.add(case, self._text("priority_raised", reason=reason))
                 if case.priority == Priority.URGENT:
                     await outbox.add(case, Announce(self.texts.urgent_case(case)))
-            return [self._waiting_text(case, await cases.queue_position(case), new=False)]
+            position = await self.groups.queue_position(session, case)
+            return [self._waiting_text(case, position, new=False)]
+        await self.groups.place(session, case)  # its agents' group, before anything is written
         await outbox.add(case, OpenTopic())  # with its pinned card
         if case.priority == Priority.URGENT:
             await outbox.add(case, Announce(self.texts.urgent_case(case)))
-        texts = [self._waiting_text(case, await cases.queue_position(case), new=True)]
+        await self.desk.assign_queued(session)
+        position = await self.groups.queue_position(session, case)
+        texts = [self._waiting_text(case, position, new=True)]
         if case.priority == Priority.URGENT and reason != "crisis":  # the crisis answer gave them
             texts.append(self.catalogue.phrase("case_urgent", language))
         return texts
@@ -151,6 +169,7 @@ class Escalations:
         to see a scam SMS screenshot, with its caption redacted; never a contact or a place (a
         phone number or an address says who someone is)."""
         outbox = OutboxRepository(session)
+        self.desk.patient_wrote(case)
         if kind == "text":
             for part in self.texts.relayed(text):
                 await outbox.add(case, TopicText(part))
@@ -196,19 +215,35 @@ class Escalations:
         """The pinned card (text, buttons): what an agent needs to take the case over."""
         patient = await session.get(Patient, case.patient_id)
         assert patient is not None
-        return self.texts.card(case, await MessageRepository(session).recent(patient, 200))
+        history = await MessageRepository(session).recent(patient, 200)
+        return self.texts.card(
+            case,
+            history,
+            await contact_history(session, case, self.now()),
+            assignee=await self.desk.assignee_name(session, case),
+        )
 
     # --- the agents' side --------------------------------------------------------------------
 
-    async def case_for_topic(self, topic_id: int) -> Case | None:
+    async def case_for_topic(self, topic_id: int, chat_id: int | None = None) -> Case | None:
+        """The case of a topic of the agents' group `chat_id` (None: the default group)."""
         async with self.sessions() as session:
-            return await CaseRepository(session).by_topic(topic_id)
+            return await CaseRepository(session).by_topic(topic_id, self.groups.cases_of(chat_id))
 
     async def agent_message(
-        self, case_id: int, agent_id: int, text: str, kind: str, copy: Copy | None = None
+        self,
+        case_id: int,
+        agent_id: int,
+        text: str,
+        kind: str,
+        copy: Copy | None = None,
+        *,
+        echo: str | None = None,
     ) -> AgentOutcome:
         """An agent wrote to the patient in the topic: record it (redacted), take the case if
-        nobody had, and queue `copy` (the agent's message, copied into the patient's chat)."""
+        nobody had, and queue `copy` (the agent's message, copied into the patient's chat).
+        With `echo` (a canned reply: bot/canned_replies.py), `text` goes as the bot's own
+        message and `echo` is said in the topic, where nobody saw the text typed."""
         async with self.sessions() as session, session.begin():
             case = await session.get(Case, case_id)
             if case is None or case.status == CaseStatus.CLOSED:
@@ -217,8 +252,10 @@ class Escalations:
                 return AgentOutcome(case)
             cases = CaseRepository(session)
             if case.status == CaseStatus.WAITING:
+                previous = case.assigned_agent_id
                 await cases.take(case, agent_id)
                 await OutboxRepository(session).add(case, EditCard())
+                await self.desk.after_take(session, case, previous)
             await cases.agent_replied(case)
             patient = await session.get(Patient, case.patient_id)
             assert patient is not None
@@ -226,7 +263,10 @@ class Escalations:
                 patient, "out", text, kind="agent" if kind == "text" else kind[:16], case_id=case.id
             )
             items: list[Reply | Copy] = []
-            if copy is not None and kind == "text" and patient.discreet_minutes is not None:
+            if echo is not None:
+                await OutboxRepository(session).add(case, TopicText(echo))
+                items = [*with_discreet_lead(self.catalogue, patient, case.language, [Reply(text)])]
+            elif copy is not None and kind == "text" and patient.discreet_minutes is not None:
                 # discreet mode: a copy would open on the agent's first words in a lock-screen
                 # preview; the text goes as the bot's own message, with the neutral first line
                 lead = self.catalogue.phrase("discreet_lead", case.language)
@@ -257,9 +297,11 @@ class Escalations:
             if case.status == CaseStatus.CLOSED:
                 await outbox.add(case, self._text("closed_hint"))
                 return AgentOutcome(case)
+            previous = case.assigned_agent_id
             await CaseRepository(session).take(case, agent_id)
             await outbox.add(case, EditCard())
             await outbox.add(case, self._text("taken_by", agent=agent_name))
+            await self.desk.after_take(session, case, previous, agent_name)
             patient = await session.get(Patient, case.patient_id)
             assert patient is not None
             notice = PatientNotice(self.catalogue.phrase("case_taken", case.language))
@@ -289,6 +331,7 @@ class Escalations:
             await outbox.add(case, EditCard())
             await outbox.add(case, self._text("closed"))
             await outbox.add(case, CloseTopic())
+            await self.desk.assign_queued(session)  # a slot is free
             patient = await session.get(Patient, case.patient_id)
             assert patient is not None
             language = case.language

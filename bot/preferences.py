@@ -4,7 +4,7 @@ sets it; the conversation (bot/conversation.py) dispatches through COMMANDS and 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from bot.discretion import DELAYS
@@ -28,12 +28,12 @@ def consent_buttons(conv: Conversation) -> tuple[Button, ...]:
     )
 
 
-def ask_consent(conv: Conversation) -> None:
+async def ask_consent(conv: Conversation) -> None:
     key = "consent_on" if conv.patient.consent_improve else "consent_off"
     conv.say(conv.catalogue.phrase(key, conv.language), consent_buttons(conv))
 
 
-def set_consent(conv: Conversation, value: str) -> None:
+async def set_consent(conv: Conversation, value: str) -> None:
     if value not in {"yes", "no"}:
         conv.menu("stale_button")
         return
@@ -41,14 +41,14 @@ def set_consent(conv: Conversation, value: str) -> None:
     conv.say(conv.catalogue.phrase(f"consent_{value}_done", conv.language))
 
 
-def ask_language(conv: Conversation) -> None:
+async def ask_language(conv: Conversation) -> None:
     conv.say(
         conv.catalogue.phrase("language_prompt", conv.language),
         tuple(Button(name, LANGUAGE + code) for code, name in LANGUAGE_NAMES.items()),
     )
 
 
-def set_language(conv: Conversation, value: str) -> None:
+async def set_language(conv: Conversation, value: str) -> None:
     if value not in LANGUAGES:
         conv.menu("stale_button")
         return
@@ -57,7 +57,7 @@ def set_language(conv: Conversation, value: str) -> None:
     conv.say(conv.catalogue.phrase("language_set", value))
 
 
-def ask_delete(conv: Conversation) -> None:
+async def ask_delete(conv: Conversation) -> None:
     phrase = conv.catalogue.phrase
     conv.say(
         phrase("delete_confirm", conv.language),
@@ -68,7 +68,7 @@ def ask_delete(conv: Conversation) -> None:
     )
 
 
-def delete_answer(conv: Conversation, value: str) -> None:
+async def delete_answer(conv: Conversation, value: str) -> None:
     """ "delete:yes" never gets here: the conversation erases before storing anything."""
     if value == "no":
         conv.say(conv.catalogue.phrase("delete_cancelled", conv.language))
@@ -76,7 +76,7 @@ def delete_answer(conv: Conversation, value: str) -> None:
         conv.menu("stale_button")
 
 
-def ask_discreet(conv: Conversation) -> None:
+async def ask_discreet(conv: Conversation) -> None:
     phrase, language = conv.catalogue.phrase, conv.language
     minutes = conv.patient.discreet_minutes
     if minutes is None:
@@ -90,7 +90,7 @@ def ask_discreet(conv: Conversation) -> None:
     conv.say(text, tuple(buttons))
 
 
-def set_discreet(conv: Conversation, value: str) -> None:
+async def set_discreet(conv: Conversation, value: str) -> None:
     phrase, language = conv.catalogue.phrase, conv.language
     if value.isdigit() and int(value) in DELAYS:
         conv.patients.change(conv.patient, discreet_minutes=int(value))
@@ -100,16 +100,16 @@ def set_discreet(conv: Conversation, value: str) -> None:
         conv.patients.change(conv.patient, discreet_minutes=None)
         conv.say(phrase("discreet_off", language))
     else:  # "ask": the button under a sensitive answer
-        ask_discreet(conv)
+        await ask_discreet(conv)
 
 
-COMMANDS: dict[str, Callable[[Conversation], None]] = {
+COMMANDS: dict[str, Callable[[Conversation], Awaitable[None]]] = {
     "/consent": ask_consent,
     "/language": ask_language,
     "/discreet": ask_discreet,
     "/delete": ask_delete,
 }
-BUTTONS: dict[str, Callable[[Conversation, str], None]] = {
+BUTTONS: dict[str, Callable[[Conversation, str], Awaitable[None]]] = {
     CONSENT: set_consent,
     LANGUAGE: set_language,
     DISCREET: set_discreet,

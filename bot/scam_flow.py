@@ -9,6 +9,7 @@ addresses, from the patient's text: what is stored is the same verdict without t
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from bot.replies import Button
@@ -27,14 +28,14 @@ def check_button(conv: Conversation) -> Button:
     return Button(texts(conv.language)["button_check"], SCAM + "check")
 
 
-def ask(conv: Conversation) -> None:
+async def ask(conv: Conversation) -> None:
     conv.set_state(pending=PENDING)
     conv.say(texts(conv.language)["ask"])
 
 
-def on_button(conv: Conversation, value: str) -> None:
+async def on_button(conv: Conversation, value: str) -> None:
     if value == "check":
-        ask(conv)
+        await ask(conv)
     else:
         conv.menu("stale_button")
 
@@ -64,5 +65,5 @@ def answer(conv: Conversation, verdict: ScamVerdict) -> None:
     )
 
 
-COMMANDS = {"/check": ask}
-BUTTONS = {SCAM: on_button}
+COMMANDS: dict[str, Callable[[Conversation], Awaitable[None]]] = {"/check": ask}
+BUTTONS: dict[str, Callable[[Conversation, str], Awaitable[None]]] = {SCAM: on_button}

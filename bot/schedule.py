@@ -12,12 +12,21 @@ log = logging.getLogger(__name__)
 
 class Every:
     """Runs `job` every `seconds`, from start() to stop(); a failing run is logged (its error
-    type only: no personal data) and the next one comes as planned."""
+    type only: no personal data) and the next one comes as planned. `at_start`: a first run
+    at once, in the background (start() does not wait for it: the first updates go first)."""
 
-    def __init__(self, seconds: float, job: Callable[[], Awaitable[object]], name: str) -> None:
+    def __init__(
+        self,
+        seconds: float,
+        job: Callable[[], Awaitable[object]],
+        name: str,
+        *,
+        at_start: bool = False,
+    ) -> None:
         self.seconds = seconds
         self.job = job
         self.name = name
+        self.at_start = at_start
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -31,9 +40,14 @@ class Every:
             self._task = None
 
     async def _forever(self) -> None:
+        if self.at_start:
+            await self._run()
         while True:
             await asyncio.sleep(self.seconds)  # a schedule, not a wait for a result
-            try:
-                await self.job()
-            except Exception as error:
-                log.error("%s failed: %s", self.name, type(error).__name__)
+            await self._run()
+
+    async def _run(self) -> None:
+        try:
+            await self.job()
+        except Exception as error:
+            log.error("%s failed: %s", self.name, type(error).__name__)

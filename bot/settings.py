@@ -1,9 +1,9 @@
 """Typed settings, read once from the environment (and an optional `.env` file)."""
 
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import SecretStr
+from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from nlu.rasa import auth_token
@@ -16,6 +16,12 @@ class Settings(BaseSettings):
     # the NLU server's API token; unset: the one the set-up wrote in var/rasa-token
     rasa_token: SecretStr | None = None
     nlu_timeout: float = 2.0
+    # --- several NLU servers (nlu/pool.py) ---
+    # comma-separated server URLs, in place of RASA_URL; unset: RASA_URL alone
+    rasa_urls: str = ""
+    # a server that failed is skipped this long, then tried again
+    rasa_retry_seconds: float = 10.0
+    # --- end of several NLU servers ---
     telegram_bot_token: SecretStr | None = None
     telegram_api_url: str | None = None
     telegram_webhook_url: str | None = None  # public base URL, for `helpline serve --webhook`
@@ -23,6 +29,9 @@ class Settings(BaseSettings):
     webhook_host: str = "127.0.0.1"
     webhook_port: int = 8080
     helpline_agents_chat_id: int | None = None
+    # --- several agents' groups (bot/agents_groups.py): "CHAT_ID:NAME[:RULES], ...", e.g.
+    # "-1001000:fr, -1002000:en, -1003000:urgent"; unset: HELPLINE_AGENTS_CHAT_ID alone ---
+    helpline_agents_chat_ids: str = ""
     # who runs the service, named in the privacy notice (GDPR art. 13); unset, the notice says
     # the name is still to be configured (responses/<lang>/_ui.yml: operator_unset)
     helpline_operator: str = ""
@@ -44,6 +53,16 @@ class Settings(BaseSettings):
     # when people answer: "always", or e.g. "mon-fri 09:00-18:00" (in agents_timezone)
     agents_hours: str = "mon-fri 09:00-18:00"
     agents_timezone: str = "Europe/Paris"
+    # --- the agents' desk (bot/desk.py): assignment, response-time targets, care ---
+    # open cases per agent for the automatic assignment (an agent says /available, /away)
+    agent_max_cases: int = 5
+    # minutes to an agent's first reply, per priority, counted within agents_hours
+    sla_first_reply: str = "urgent=5,high=30,normal=240"
+    # minutes to an answer to the patient's latest message, once the conversation began
+    sla_next_reply: float = 60.0
+    # crisis and blackmail cases per shift before the assignment spares an agent (0: never)
+    agent_heavy_cases_per_shift: int = 3
+    # --- end of the agents' desk ---
     # the review workspace (`helpline review`): loopback only unless you put a TLS proxy in front
     review_host: str = "127.0.0.1"
     review_port: int = 8090
@@ -56,6 +75,19 @@ class Settings(BaseSettings):
     # the NLU inbox also shows messages the model placed with less confidence than this
     review_low_confidence: float = 0.5
     review_page_size: int = 50
+
+    @model_validator(mode="after")
+    def _agents_groups_readable(self) -> Self:
+        """A mistake in HELPLINE_AGENTS_CHAT_IDS stops the start, saying what is wrong."""
+        from bot.agents_groups import groups_from_settings  # it reads these settings
+
+        groups_from_settings(self)
+        return self
+
+    def nlu_urls(self) -> list[str]:
+        """The NLU servers the bot parses with: RASA_URLS, else RASA_URL alone."""
+        urls = [url.strip() for url in self.rasa_urls.split(",")]
+        return [url for url in urls if url] or [self.rasa_url]
 
     def nlu_token(self) -> str:
         """RASA_TOKEN, else the token the set-up wrote in var/rasa-token."""

@@ -67,7 +67,17 @@ class ParseResult:
         return cls(text, name, float(intent.get("confidence") or 0.0), ranking)
 
 
+def blank_result(text: str) -> ParseResult | None:
+    """The result of a blank text, which needs no server; None for any other text."""
+    if text.strip():
+        return None
+    # Rasa would still pick some intent for "" (e.g. affirm at 0.36): a blank has none.
+    return ParseResult(text, FALLBACK_INTENT, 0.0, ())
+
+
 class NLUClient:
+    """One NLU server. `nlu.pool.NLUPool` spreads parses over several (RASA_URLS)."""
+
     def __init__(
         self,
         base_url: str,
@@ -89,9 +99,8 @@ class NLUClient:
 
     async def parse(self, text: str) -> ParseResult:
         text = text[: self._max_chars]
-        if not text.strip():
-            # Rasa would still pick some intent for "" (e.g. affirm at 0.36): a blank has none.
-            return ParseResult(text, FALLBACK_INTENT, 0.0, ())
+        if (blank := blank_result(text)) is not None:
+            return blank
         try:
             async with self._get_session().post(
                 self._url, json={"text": text}, params=self._params

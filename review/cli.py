@@ -26,6 +26,7 @@ from review.auth import AccountError, LoginThrottle, add_user, remove_user, set_
 from review.config import ReviewConfig
 from review.demo import seed
 from review.export import Export, export_nlu, known_examples
+from review.queries.live import LiveSetup
 from review.web import create_app
 from storage.db import create_engine, migrate, session_factory
 from storage.models import ReviewUser
@@ -57,6 +58,7 @@ def review_config(settings: Settings) -> ReviewConfig:
         session_hours=settings.review_session_hours,
         cookie_secure=settings.review_cookie_secure,
         page_size=settings.review_page_size,
+        live=LiveSetup.from_settings(settings),  # the live view
     )
 
 

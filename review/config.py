@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from review.queries.live import LiveSetup
 
 
 @dataclass(frozen=True)
@@ -14,3 +16,5 @@ class ReviewConfig:
     session_hours: float = 8.0
     cookie_secure: bool = True
     page_size: int = 50
+    # --- the supervisors' live view (review/pages/live.py): the desk's settings ---
+    live: LiveSetup = field(default_factory=LiveSetup)

@@ -25,7 +25,9 @@ from review.config import ReviewConfig
 from review.context import CONFIG_KEY, ROLES_KEY, SESSIONS_KEY, TEMPLATES_KEY, THROTTLE_KEY
 from review.middlewares import Handler, access_control, security_headers
 from review.pages.conversations import conversation, conversations, index
+from review.pages.flags import flag_add, flag_remove
 from review.pages.inbox import inbox_annotate, inbox_export, inbox_page
+from review.pages.live import live_page
 from review.pages.login import login, login_page, logout
 from review.pages.records import audit_log, retention_page
 from review.pages.stats import stats_csv, stats_page
@@ -40,11 +42,14 @@ ROUTES: list[tuple[str, str, Handler, str | None]] = [
     ("GET", "/", index, "reviewer"),
     ("GET", "/conversations", conversations, "reviewer"),
     ("GET", "/conversations/{pseudonym}", conversation, "reviewer"),
+    ("POST", "/conversations/{pseudonym}/flags", flag_add, "supervisor"),
+    ("POST", "/conversations/{pseudonym}/flags/remove", flag_remove, "supervisor"),
     ("GET", "/inbox", inbox_page, "reviewer"),
     ("POST", "/inbox/{message_id:\\d+}", inbox_annotate, "reviewer"),
     ("GET", "/inbox/export.yml", inbox_export, "supervisor"),
     ("GET", "/stats", stats_page, "supervisor"),
     ("GET", "/stats.csv", stats_csv, "supervisor"),
+    ("GET", "/live", live_page, "supervisor"),  # the agents' desk now, refreshing itself
     ("GET", "/retention", retention_page, "supervisor"),
     ("GET", "/audit", audit_log, "supervisor"),
 ]

@@ -5,12 +5,21 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
+from sqlalchemy import ColumnElement, String, cast, func, select
 from sqlalchemy import case as when
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import CASE_IS_OPEN, Case, CaseStatus, GroupPost, Patient, Priority, utcnow
+from storage.models import (
+    CASE_IS_OPEN,
+    Case,
+    CaseStatus,
+    GroupPost,
+    Outcome,
+    Patient,
+    Priority,
+    utcnow,
+)
 from storage.outbox import EraseTopic, GroupPayload
 from storage.redaction import redact
 from storage.session import agents_outbox_written
@@ -28,10 +37,15 @@ class CaseRepository:
             select(Case).where(Case.patient_id == patient.id, CASE_IS_OPEN)
         )
 
-    async def by_topic(self, topic_id: int) -> Case | None:
-        return await self.session.scalar(
-            select(Case).where(Case.topic_id == topic_id).order_by(Case.id.desc())
-        )
+    async def by_topic(
+        self, topic_id: int, group: ColumnElement[bool] | None = None
+    ) -> Case | None:
+        """The case of a topic; `group` (storage.agents_groups.in_group): in that group, where
+        a topic id means something."""
+        query = select(Case).where(Case.topic_id == topic_id)
+        if group is not None:
+            query = query.where(group)
+        return await self.session.scalar(query.order_by(Case.id.desc()))
 
     async def open(
         self, patient: Patient, reason: str, priority: Priority, language: str
@@ -65,8 +79,9 @@ class CaseRepository:
         await self.session.flush()
         return case, created, raised and not created
 
-    async def queue_position(self, case: Case) -> int:
-        """1 for the next case an agent should take: by priority, then by age."""
+    async def queue_position(self, case: Case, group: ColumnElement[bool] | None = None) -> int:
+        """1 for the next case an agent should take: by priority, then by age; `group`: in
+        the case's agents' group's queue (storage.agents_groups.in_group)."""
         ahead = await self.session.scalar(
             select(func.count()).where(
                 Case.status == CaseStatus.WAITING,
@@ -74,6 +89,7 @@ class CaseRepository:
                 (Case.priority.in_([p for p, r in PRIORITY_RANK.items()
                                     if r < PRIORITY_RANK[case.priority]]))
                 | ((Case.priority == case.priority) & (Case.opened_at <= case.opened_at)),
+                *((group,) if group is not None else ()),
             )
         )  # fmt: skip
         return int(ahead or 0) + 1
@@ -97,9 +113,12 @@ class CaseRepository:
         await self.session.flush()
 
     async def with_topics(self, patient: Patient) -> list[Case]:
-        """The patient's cases, open or closed, that have a topic in the agents' group."""
+        """The patient's cases, open or closed, that have a topic in the agents' group (or
+        had one, before a /transfer)."""
+        # JSON has no equality on PostgreSQL: compare its text (as written, "[]")
+        had = cast(Case.former_topics, String) != "[]"
         rows = await self.session.scalars(
-            select(Case).where(Case.patient_id == patient.id, Case.topic_id.is_not(None))
+            select(Case).where(Case.patient_id == patient.id, Case.topic_id.is_not(None) | had)
         )
         return list(rows)
 
@@ -127,7 +146,8 @@ class CaseRepository:
     async def agent_replied(self, case: Case) -> None:
         if case.first_agent_reply_at is None:
             case.first_agent_reply_at = utcnow()
-            await self.session.flush()
+        case.patient_waiting_since = None  # answered (bot/desk.py)
+        await self.session.flush()
 
     async def close(self, case: Case, *, confirmed: bool = False) -> bool:
         """Close the case; a case with a risk flag needs the agent's explicit confirmation."""
@@ -146,8 +166,24 @@ class CaseRepository:
         if current is not None:
             return current
         case.status, case.closed_at = CaseStatus.WAITING, None
+        case.outcome = None  # asked again at the next close; the categories stay as chosen
         await self.session.flush()
         return case
+
+    # --- what the agent says of the case at close (bot/case_closing.py, issue 17) ------------
+
+    async def for_closing(self, case_id: int) -> Case | None:
+        """The case, locked until the transaction ends where the database can (PostgreSQL):
+        two agents ticking categories at once both count."""
+        return await self.session.get(Case, case_id, with_for_update=True)
+
+    async def set_outcome(self, case: Case, outcome: Outcome) -> None:
+        case.outcome = outcome
+        await self.session.flush()
+
+    async def set_categories(self, case: Case, categories: Sequence[str]) -> None:
+        case.categories = list(categories)
+        await self.session.flush()
 
 
 class OutboxRepository:
@@ -158,7 +194,16 @@ class OutboxRepository:
         self.session = session
 
     async def add(self, case: Case, payload: GroupPayload) -> None:
-        self.session.add(GroupPost(case_id=case.id, kind=payload.kind, payload=payload.to_json()))
+        """Into the case's agents' group (bot/agents_groups.py), fixed now: a /transfer later
+        moves what is still pending (storage.agents_groups)."""
+        self.session.add(
+            GroupPost(
+                case_id=case.id,
+                kind=payload.kind,
+                payload=payload.to_json(),
+                group_chat_id=case.agents_chat_id,
+            )
+        )
         agents_outbox_written(self.session)
 
     async def add_erasure(self, case: Case, *, retention: bool = False) -> None:
@@ -166,12 +211,31 @@ class OutboxRepository:
         its patient, and its rows with it): only the topic and the case number remain.
         `retention`: the case was closed longer ago than the retention period; deleted quietly
         (one notice per old case would eat the group's 20 messages a minute)."""
-        payload = EraseTopic(case.topic_id, case.number, quiet=retention)
-        self.session.add(GroupPost(case_id=None, kind=payload.kind, payload=payload.to_json()))
+        if case.topic_id is not None or not case.former_topics:
+            payload = EraseTopic(case.topic_id, case.number, quiet=retention)
+            await self.add_general(payload, case.agents_chat_id)
+        # the topics it was transferred away from (bot/transfer.py), each in its group
+        for group, topic in case.former_topics or ():
+            await self.add_general(EraseTopic(topic, case.number, quiet=retention), group)
+        if case.former_topics:
+            case.former_topics = []
+
+    async def add_general(self, payload: GroupPayload, group: int | None = None) -> None:
+        """Something about no one case (an agent's availability, a word to an agent): like
+        erasures, sent ahead of the cases' rows. `group`: the agents' group it goes to (None:
+        the default one, bot/agents_groups.py)."""
+        self.session.add(
+            GroupPost(
+                case_id=None, kind=payload.kind, payload=payload.to_json(), group_chat_id=group
+            )
+        )
         agents_outbox_written(self.session)
 
     async def next(
-        self, served: Sequence[int] = (), aside: Collection[int] = ()
+        self,
+        served: Sequence[int] = (),
+        aside: Collection[int] = (),
+        group: ColumnElement[bool] | None = None,
     ) -> GroupPost | None:
         """The row to deliver now: erasures first (a patient's copied messages must not
         outlive their /delete), then by the case's priority, and between cases of one priority
@@ -179,7 +243,9 @@ class OutboxRepository:
         held a second patient's crisis topic 63rd). Each case's rows keep their order: only a
         case's oldest row is a candidate. `served`: case ids delivered lately, least recent
         first; a case not in it has not been served lately and goes first. `aside`: rows this
-        version cannot read (a newer one wrote them), left in place and passed over."""
+        version cannot read (a newer one wrote them), left in place and passed over. `group`:
+        the rows of one agents' group (storage.agents_groups.in_group), each group delivered
+        on its own."""
         rank = when(
             *((Case.priority == p, r) for p, r in PRIORITY_RANK.items()), else_=len(PRIORITY_RANK)
         )
@@ -187,6 +253,8 @@ class OutboxRepository:
         heads = select(func.min(GroupPost.id)).group_by(GroupPost.case_id)
         if aside:
             heads = heads.where(GroupPost.id.not_in(aside))
+        if group is not None:
+            heads = heads.where(group)
         return await self.session.scalar(
             select(GroupPost)
             .outerjoin(Case, Case.id == GroupPost.case_id)

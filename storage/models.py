@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     ForeignKey,
     Index,
+    Integer,
     String,
     UniqueConstraint,
     literal_column,
@@ -45,6 +46,19 @@ class CaseStatus(StrEnum):
     WAITING = "waiting"  # for an agent to take it
     TAKEN = "taken"
     CLOSED = "closed"
+
+
+class Outcome(StrEnum):
+    """How a case ended, chosen by the agent at close (bot/case_closing.py; the labels are in
+    responses/case_categories.yml). Stored: add members, never rename one."""
+
+    INFORMED = "informed"
+    COMPLAINT_HELP = "complaint_help"
+    SCAM_HANDLED = "scam_handled"
+    IDENTITY_THEFT_HANDLED = "identity_theft"
+    EMOTIONAL_SUPPORT = "emotional_support"
+    REFERRED = "referred"  # referred elsewhere
+    NO_REPLY = "no_reply"  # the patient stopped answering
 
 
 class StrEnumText(TypeDecorator[E]):
@@ -190,7 +204,10 @@ class Case(Base):
     risk_flags: Mapped[list[str]] = mapped_column(JSON, default=list)
     reason: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(8), default="fr")
-    assigned_agent_id: Mapped[int | None]
+    # a Telegram user id: 64 bits (SQLite's INTEGER has them; migration 0011)
+    assigned_agent_id: Mapped[int | None] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite")
+    )
     topic_id: Mapped[int | None]
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     first_agent_reply_at: Mapped[datetime | None]
@@ -200,6 +217,24 @@ class Case(Base):
     taken_at: Mapped[datetime | None]
     reminded_at: Mapped[datetime | None]  # last "still waiting" reminder to the agents
     notes: Mapped[list[str]] = mapped_column(JSON, default=list)  # agents' /note, redacted
+    # --- the agents' desk (bot/desk.py): assignment and response-time targets ---
+    assigned_at: Mapped[datetime | None]  # when the current assignee got it
+    # the agent it was last taken back from (released, gone away, no answer in time): the
+    # automatic assignment never gives it back to them
+    handed_back_by: Mapped[int | None] = mapped_column(BigInteger)
+    # the patient's oldest message not answered yet by an agent; None once one answers
+    patient_waiting_since: Mapped[datetime | None]
+    sla_breaches: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    breached_at: Mapped[datetime | None]  # the last response-time target missed
+    # chosen by the agent at close (bot/case_closing.py); None on cases closed before
+    outcome: Mapped[Outcome | None] = mapped_column(StrEnumText(Outcome, 24))
+    # ids of responses/case_categories.yml: what the case was about
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # --- several agents' groups (bot/agents_groups.py, bot/transfer.py; migration 0014) ---
+    # the forum group the case is followed in; None: the default group (cases opened before)
+    agents_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    # [group, topic] of the topics it was transferred away from: erased with the case's own
+    former_topics: Mapped[list[list[int]]] = mapped_column(JSON, default=list)
 
     @property
     def number(self) -> str:
@@ -231,6 +266,48 @@ class GroupPost(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     attempts: Mapped[int] = mapped_column(default=0)
+    # the group it goes to, fixed when written (bot/agents_groups.py); None: the default group
+    group_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class PatientFlag(Base):
+    """A flag a supervisor or an agent set on a patient ("prefers English", "sensitive: HIV
+    status"), shown on their case card while active (storage/flags.py). One per kind and
+    patient; goes with the patient (/delete); expired ones are purged by the retention job."""
+
+    __tablename__ = "patient_flags"
+    __table_args__ = (UniqueConstraint("patient_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    # a storage.flags.FlagKind's value; a plain string, so that a kind taken off the list
+    # later is only not shown
+    kind: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(String(200), default="")  # redacted
+    set_by: Mapped[str] = mapped_column(String(80))  # "review:<name>" or "agent:<telegram id>"
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(index=True)  # None: until removed
+
+
+class Agent(Base):
+    """A member of the agents' group the bot has seen there (bot/desk.py): their Telegram user
+    id and the name they go by in the group (an agent's @username or first name, never a
+    patient's), and whether they take cases now."""
+
+    __tablename__ = "agents"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(64))
+    available: Mapped[bool] = mapped_column(default=False)  # /available, /away
+    since: Mapped[datetime] = mapped_column(default=utcnow)  # when `available` last changed
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    break_suggested_at: Mapped[datetime | None]  # after many crisis or blackmail cases
+    # the agents' groups the bot saw them write in (bot/agents_groups.py); empty: the default
+    groups: Mapped[list[int]] = mapped_column(JSON, default=list)
+
+
+# the desk's queue and loads: open cases by status and assignee
+Index("ix_cases_desk", Case.status, Case.assigned_agent_id)
 
 
 # --- the review workspace (review/) -----------------------------------------------------------
@@ -327,3 +404,49 @@ class DailyCount(Base):
     day: Mapped[date] = mapped_column(primary_key=True)
     metric: Mapped[str] = mapped_column(String(80), primary_key=True)
     count: Mapped[int] = mapped_column(default=0)
+
+
+# --- the patient's plan, letters and follow-ups (issue 19: bot/plan.py, bot/letters_flow.py,
+# bot/followups.py) ---------------------------------------------------------------------------
+
+
+class PatientPlan(Base):
+    """The patient's plan (bot/plan.py): the kinds of data they ticked as exposed and the ids of
+    the steps they did, nothing else. Goes with the patient (/delete)."""
+
+    __tablename__ = "patient_plans"
+
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    exposed: Mapped[list[str]] = mapped_column(JSON, default=list)  # bot.plan_steps.Exposure
+    done: Mapped[list[str]] = mapped_column(JSON, default=list)  # step ids of _plan.yml
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FollowupKind(StrEnum):
+    """A message the patient asked the helpline to send them later. Stored: add, never rename."""
+
+    LETTER_DEADLINE = "letter_deadline"  # the month a lab has to answer a letter is over
+    CHECKIN_1M = "checkin_1m"  # check-ins the patient opted in to, 1, 3 and 6 months on
+    CHECKIN_3M = "checkin_3m"
+    CHECKIN_6M = "checkin_6m"
+
+
+class PatientFollowup(Base):
+    """A message scheduled for a patient (bot/followups.py): what kind, when, and whether it was
+    sent. A letter's deadline also keeps which letter (a bot.letters.LetterKind's value) and the
+    day the patient says they sent it; never the letter itself. Goes with the patient (/delete);
+    /stop deletes those not sent yet."""
+
+    __tablename__ = "patient_followups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[FollowupKind] = mapped_column(StrEnumText(FollowupKind, 16))
+    letter: Mapped[str | None] = mapped_column(String(24))
+    sent_on: Mapped[date | None]  # the day the letter was sent, as the patient said
+    due_at: Mapped[datetime] = mapped_column(index=True)  # naive UTC
+    sent_at: Mapped[datetime | None]

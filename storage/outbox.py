@@ -26,6 +26,9 @@ class OutboxKind(StrEnum):
     CLOSE_TOPIC = "close_topic"
     REOPEN_TOPIC = "reopen_topic"
     ERASE_TOPIC = "erase_topic"  # delete the topic, every message in it with it
+    EDIT_TEXT = "edit_text"  # change a message the bot posted in a topic (bot/case_closing.py)
+    AGENT_DM = "agent_dm"  # a private message to an agent, else said in General (bot/desk.py)
+    MOVED_OUT = "moved_out"  # a note in a topic the case left (bot/transfer.py), then closed
 
 
 class UnreadablePost(ValueError):
@@ -75,11 +78,30 @@ class TopicText(_Payload):
     kind: ClassVar[OutboxKind] = OutboxKind.TEXT
     text: str
     buttons: tuple[tuple[str, str], ...] = ()  # (label, callback data), one row
+    columns: int = 0  # buttons per row; 0: all on one row
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Self:
         buttons = tuple((str(label), str(value)) for label, value in data.get("buttons") or ())
-        return cls(str(data["text"]), buttons)
+        return cls(str(data["text"]), buttons, int(data.get("columns") or 0))
+
+
+@dataclass(frozen=True, slots=True)
+class EditTopicText(_Payload):
+    """A message the bot posted in a case's topic, changed: a question answered, a choice
+    ticked (bot/case_closing.py). Without buttons, its buttons are taken off."""
+
+    kind: ClassVar[OutboxKind] = OutboxKind.EDIT_TEXT
+    message_id: int
+    text: str
+    buttons: tuple[tuple[str, str], ...] = ()
+    columns: int = 0
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Self:
+        buttons = tuple((str(label), str(value)) for label, value in data.get("buttons") or ())
+        columns = int(data.get("columns") or 0)
+        return cls(int(data["message_id"]), str(data["text"]), buttons, columns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +144,27 @@ class EraseTopic(_Payload):
     quiet: bool  # the retention period: nobody asked, nobody is told
 
 
+@dataclass(frozen=True, slots=True)
+class AgentDM(_Payload):
+    """A private message to an agent (a suggestion to take a break); `fallback` goes to the
+    General topic when the bot cannot write to them (they never started it, or blocked it)."""
+
+    kind: ClassVar[OutboxKind] = OutboxKind.AGENT_DM
+    user_id: int
+    text: str
+    fallback: str
+
+
+@dataclass(frozen=True, slots=True)
+class TopicMovedOut(_Payload):
+    """The case was transferred to another agents' group (bot/transfer.py): a note in the topic
+    it leaves, which is then closed. Kept apart from the case, which has its new topic."""
+
+    kind: ClassVar[OutboxKind] = OutboxKind.MOVED_OUT
+    topic_id: int
+    text: str
+
+
 GroupPayload = (
     OpenTopic
     | PostCard
@@ -133,6 +176,9 @@ GroupPayload = (
     | CloseTopic
     | ReopenTopic
     | EraseTopic
+    | EditTopicText
+    | AgentDM
+    | TopicMovedOut
 )
 PAYLOAD_TYPES: dict[OutboxKind, type[GroupPayload]] = {
     payload.kind: payload
@@ -147,6 +193,9 @@ PAYLOAD_TYPES: dict[OutboxKind, type[GroupPayload]] = {
         CloseTopic,
         ReopenTopic,
         EraseTopic,
+        EditTopicText,
+        AgentDM,
+        TopicMovedOut,
     )
 }
 

@@ -9,7 +9,8 @@ Past `RETENTION_DAYS`:
   Telegram no longer lets the bot delete those messages;
 - a patient who has not written since forgets their Telegram chat id: the pseudonymous row stays
   for the statistics, nothing can reach or recognise them any more. If they write again, they
-  start afresh, as a new pseudonym.
+  start afresh, as a new pseudonym. Their flags (storage/flags.py) are deleted then, and any
+  flag once it has expired.
 
 Run at start-up, by `helpline purge`, and every hour by the serving process.
 """
@@ -25,7 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.cases import OutboxRepository
 from storage.chat_messages import KEEP, ChatMessageRepository
 from storage.deliveries import DeliveryRepository
-from storage.models import CASE_IS_OPEN, Case, CaseStatus, Patient, utcnow
+from storage.flags import FlagRepository
+from storage.models import CASE_IS_OPEN, Case, CaseStatus, Patient, PatientFollowup, utcnow
 from storage.repositories import MessageRepository
 from storage.stats import fold_daily_counts
 
@@ -38,6 +40,7 @@ class RetentionDone:
     topics: int
     notes: int
     patients: int
+    flags: int = 0  # flags on patients expired, or on patients forgotten (storage/flags.py)
 
 
 async def apply_retention(
@@ -71,12 +74,19 @@ async def apply_retention(
             notes += 1
 
     has_open_case = select(Case.id).where(Case.patient_id == Patient.id, CASE_IS_OPEN).exists()
+    # a check-in the patient asked for (up to 6 months on) needs their chat id until it is sent
+    awaits_followup = (
+        select(PatientFollowup.id)
+        .where(PatientFollowup.patient_id == Patient.id, PatientFollowup.sent_at.is_(None))
+        .exists()
+    )
     forgotten = await session.execute(
         update(Patient)
         .where(
             Patient.last_seen_at < cutoff,
             Patient.chat_id.not_like(FORGOTTEN + "%"),
             ~has_open_case,
+            ~awaits_followup,
         )
         .values(chat_id=FORGOTTEN + Patient.pseudonym, state={}, blocked_at=None)
         .execution_options(synchronize_session=False)
@@ -84,5 +94,6 @@ async def apply_retention(
     # replies never sent (the bot could not start again for that long): their chat ids go too
     await DeliveryRepository(session).forget_before(cutoff)
     await ChatMessageRepository(session).forget_before(now - KEEP)
+    flags = await FlagRepository(session).purge(now, FORGOTTEN)
     await session.flush()
-    return RetentionDone(messages, topics, notes, int(forgotten.rowcount or 0))  # type: ignore[attr-defined]
+    return RetentionDone(messages, topics, notes, int(forgotten.rowcount or 0), flags)  # type: ignore[attr-defined]

@@ -7,6 +7,10 @@ counted exactly once. It folds whole UTC days: the cutoff is the start of the da
 `now - retention_days`, so a message goes up to one day before its 90 days are over, never after,
 and a day is either entirely in `daily_counts` or entirely in `messages` (distinct-patient counts
 stay exact). The purge that follows (MessageRepository.purge_older_than) then finds nothing left.
+
+How closed cases ended and what they were about (their outcome and categories) is not folded:
+the retention period keeps the cases (storage/retention.py empties their notes and deletes their
+topics, nothing more), and the statistics count those from the cases (review/queries/stats.py).
 """
 
 from __future__ import annotations

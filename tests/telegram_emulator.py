@@ -14,6 +14,7 @@ import hashlib
 import inspect
 import json
 import logging
+import mimetypes
 import re
 import time
 from collections import deque
@@ -864,6 +865,11 @@ class BotAPIEmulator:
             "file_unique_id": stored.file_unique_id,
             "file_size": len(data),
         }
+
+    def file_data(self, file_id: str) -> bytes | None:
+        """What was uploaded under ``file_id`` (sendDocument's multipart upload...), or None."""
+        stored = self._files.get(file_id)
+        return stored.data if stored is not None else None
 
     @property
     def webhook(self) -> JSON | None:
@@ -1717,7 +1723,11 @@ class BotAPIEmulator:
             if upload is None:
                 raise _bad("wrong file identifier/HTTP URL specified")
         if upload is not None:
-            stored = self._store_file(kind, upload.data, upload.filename, upload.content_type)
+            # like Telegram, a generic upload's type is read from its file name (a PDF's)
+            mime = upload.content_type
+            if upload.filename and mime in (None, "", "application/octet-stream"):
+                mime = mimetypes.guess_type(upload.filename)[0] or mime
+            stored = self._store_file(kind, upload.data, upload.filename, mime)
         elif isinstance(reference, str) and reference.startswith(("http://", "https://")):
             stored = self._store_file(kind, None, reference.rsplit("/", 1)[-1], None)
         elif isinstance(reference, str) and reference:

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.engine import Engine, Incoming, Turn
+from bot.letters_flow import LETTER
 from bot.safety import Risk, read
 from bot.scam_flow import SCAM
 from nlu.client import NLUClient
@@ -68,8 +69,8 @@ async def test_french_questions_get_their_answer_with_buttons(
     reply = turn.replies[-1]
     assert reply.text == answer_text(intent, "fr")
     assert 2 <= len(reply.buttons) <= 5
-    # topics, a person, or the scam check under the phishing answer
-    assert all(b.data.startswith(("t:", SCAM)) or b.data == "person" for b in reply.buttons)
+    # topics, a person, the scam check under the phishing answer, a letter under the complaint
+    assert all(b.data.startswith(("t:", SCAM, LETTER)) or b.data == "person" for b in reply.buttons)
 
 
 @pytest.mark.parametrize(

@@ -170,8 +170,8 @@ def test_the_agents_phrases_have_the_same_keys_and_placeholders_in_both_language
 
 def test_every_agents_phrase_the_code_names_exists() -> None:
     code = "".join(
-        (ROOT / path).read_text(encoding="utf-8")
-        for path in ("bot/escalation.py", "bot/agent_texts.py", "bot/telegram/group_delivery.py")
+        path.read_text(encoding="utf-8")
+        for path in sorted((ROOT / "bot").rglob("*.py"))  # every module that speaks to agents
     )
     # the agents' phrases (the patients' are catalogue.phrase's)
     named = set(re.findall(r"""(?:texts\.phrase|self\.phrase|_text)\(\s*["']([a-z_.]+)""", code))

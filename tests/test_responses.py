@@ -11,6 +11,7 @@ import pytest
 from bot.settings import Settings
 from nlu.dataset import intents_contract
 from responses import LANGUAGES, ContentError, load_catalogue
+from responses.canned_replies import load_canned_replies
 from responses.facts import (
     Fact,
     FactSheetError,
@@ -45,6 +46,11 @@ def all_texts(catalogue) -> list[tuple[str, str, str]]:
         for language, phrases in catalogue.phrases.items()
         for key, text in phrases.items()
     ]
+    # the agents' canned replies (responses/<lang>/_replies/) reach patients too
+    texts += [
+        (f"_replies/{r.name}", r.language, f"{r.title} {r.text}")
+        for r in load_canned_replies().replies.values()
+    ]
     return texts
 
 
@@ -77,6 +83,12 @@ def test_every_url_in_the_answers_is_in_the_fact_sheet(catalogue, sheet: list[Fa
         (a.intent, a.language, url)
         for a in catalogue.answers.values()
         for url in urls_in(" ".join(a.sources))
+        if not is_known(url, cited)
+    }
+    unknown |= {
+        (f"_replies/{r.name}", r.language, url)
+        for r in load_canned_replies().replies.values()
+        for url in urls_in(" ".join(r.sources))
         if not is_known(url, cited)
     }
     assert unknown == set()

@@ -16,7 +16,8 @@ from storage.cases import CaseRepository
 from storage.models import utcnow
 from storage.repositories import MessageRepository, PatientRepository
 from storage.retention import FORGOTTEN, apply_retention
-from tests.agents_helpers import AGENT, AGENTS, agent_says, agents_settings, open_case_by_button
+from tests.agents_helpers import AGENT, AGENTS, agents_settings, open_case_by_button
+from tests.desk_helpers import close_with
 from tests.engine_helpers import stored
 from tests.telegram_emulator import BotAPIEmulator
 from tests.telegram_helpers import start_bot
@@ -86,7 +87,7 @@ async def test_the_running_bot_deletes_an_old_closed_cases_topic_by_itself(
     async with open_helpline(settings) as helpline:
         running = await start_bot(emulator, helpline)
         topic = await open_case_by_button(running)
-        agent_says(running, topic, "/close")
+        await close_with(running, topic)  # /close, then the outcome and categories
         await emulator.wait_for_calls("closeForumTopic", 1, chat_id=AGENTS)
         assert emulator.calls("deleteForumTopic") == []  # a recent closed case keeps its topic
         async with helpline.sessions() as session, session.begin():

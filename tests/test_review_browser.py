@@ -6,6 +6,7 @@ an inbox message, find it in the export."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import socket
 import subprocess
@@ -20,13 +21,14 @@ from sqlalchemy import func, select
 
 from review.demo import SeededConversation, seed
 from storage.db import create_engine, migrate, session_factory
-from storage.models import Message
+from storage.models import Agent, Case, CaseStatus, GroupPost, Message
 from storage.repositories import MessageRepository, PatientRepository
 from tests.conftest import free_port
 from tests.review_helpers import PASSWORDS, add_accounts
 from tests.screenshots import CHROMIUM, chromium
 
 NEW_TEXT = "zorglub demande si on peut être indemnisé pour cette fuite"
+LIVE_AGENT, LIVE_CHATS = 7301, itertools.count()
 
 
 def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
@@ -161,3 +163,55 @@ async def test_sign_in_filter_read_relabel_and_export(
     await page.click("text=Audit log")
     await expect(page.locator("#audit")).to_contain_text(shown[0])
     await context.close()
+
+
+async def add_live_cases(url: str, *, queued: int, assigned: int, posts: int) -> None:
+    """Cases for the live view's agent "@live" (created available if new), and outbox posts."""
+    engine = create_engine(url)
+    sessions = session_factory(engine)
+    async with sessions() as session, session.begin():
+        if await session.get(Agent, LIVE_AGENT) is None:
+            session.add(Agent(user_id=LIVE_AGENT, name="@live", available=True))
+        for n in range(queued + assigned):
+            chat = f"live-{next(LIVE_CHATS)}"
+            patient, _ = await PatientRepository(session).get_or_create("telegram", chat, "fr")
+            await session.flush()
+            case = Case(patient_id=patient.id, reason="human_handoff")
+            if n >= queued:
+                case.status, case.assigned_agent_id = CaseStatus.TAKEN, LIVE_AGENT
+            session.add(case)
+        session.add_all(GroupPost(kind="announce") for _ in range(posts))
+    await engine.dispose()
+
+
+async def test_the_live_view_follows_the_desk_by_itself(
+    server: str, database: tuple[str, list], browser: Browser
+) -> None:
+    url, _ = database
+    await add_live_cases(url, queued=1, assigned=1, posts=3)
+    page = await (await browser.new_context()).new_page()
+    await page.goto(server + "/live?every=2")
+    await page.fill("input[name=name]", "sam")
+    await page.fill("input[name=password]", PASSWORDS["sam"])
+    await page.click("button[type=submit]")
+    await expect(page).to_have_url(server + "/live?every=2")
+    await expect(page.locator("header a.here")).to_have_text("Live")
+
+    group = page.locator("#groups tbody tr").first
+    outbox = page.locator("#outbox tbody tr").first
+    agent = page.locator('#agents tr[data-agent="@live"]')
+    await expect(agent.locator("td.open")).to_have_text("1 / 5")
+    queued = int(await group.locator("td.queued").inner_text())
+    posts = int(await outbox.locator("td.rows").inner_text())
+    assert queued >= 1 and posts >= 3
+    updated = await page.locator("#updated").inner_text()
+
+    # the desk changes; nobody reloads the page
+    await add_live_cases(url, queued=2, assigned=1, posts=30)
+    await expect(group.locator("td.queued")).to_have_text(str(queued + 2), timeout=20_000)
+    await expect(agent.locator("td.open")).to_have_text("2 / 5")
+    await expect(outbox.locator("td.rows")).to_have_text(str(posts + 30))
+    await expect(outbox.locator("td.state")).to_have_text("held back by Telegram's limit")
+    await expect(group.locator("td.loads")).to_contain_text("@live: 2")
+    assert await page.locator("#updated").inner_text() != updated
+    await page.context.close()

@@ -21,6 +21,7 @@ from tests.agents_helpers import (
     topic_of_case,
     until_relayed,
 )
+from tests.desk_helpers import close_with
 from tests.telegram_emulator import BotAPIEmulator
 from tests.telegram_helpers import (
     PATIENT,
@@ -228,7 +229,7 @@ async def test_a_topic_closed_by_hand_is_reopened_when_the_patient_writes(
 async def test_close_asks_satisfaction_and_the_bot_takes_over_again(running: RunningBot) -> None:
     emulator = running.emulator
     topic = await open_case_by_button(running)
-    agent_says(running, topic, "/close")
+    await close_with(running, topic)  # /close, then the outcome and categories (issue 17)
     await emulator.wait_until(
         lambda: any("sat:5" in button_data(m) for m in emulator.sent(PATIENT))
     )
@@ -252,7 +253,7 @@ async def test_a_risk_case_is_closed_only_after_confirmation(running: RunningBot
     topic = await topic_of_case(running)
     [(flags,)] = await running.rows("SELECT risk_flags FROM cases")
     assert flags == '["blackmail"]'
-    agent_says(running, topic, "/close")
+    await close_with(running, topic, "complaint_help", ["blackmail"])  # then the confirmation
     await emulator.wait_until(
         lambda: any("case:confirm:1" in button_data(m) for m in in_topic(running, topic))
     )

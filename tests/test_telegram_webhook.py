@@ -126,9 +126,11 @@ async def test_server_errors_are_retried_and_commands_set_in_both_languages(
     french = [c["command"] for c in emulator.commands(language_code="fr")]
     english = {c["command"]: c["description"] for c in emulator.commands(language_code="en")}
     assert french == [
-        "start", "help", "human", "privacy", "consent", "language", "discreet", "delete",
+        "start", "help", "human", "privacy", "consent", "language", "discreet", "check",
+        "delete", "plan", "stop",
     ]  # fmt: skip
     assert english["delete"] == "Erase my data"
+    assert english["stop"] == "Stop follow-up messages"
     assert emulator.commands()  # default list for every other language
 
 

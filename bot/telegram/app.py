@@ -19,11 +19,13 @@ from aiohttp import web
 
 from bot.app import Helpline, freeze_startup_objects, retention
 from bot.deliveries import Deliveries
+from bot.desk import DeskPolicy
 from bot.schedule import Every
 from bot.settings import Settings
 from bot.telegram import agents, buttons, other_chats, patients
 from bot.telegram.discretion import CHANNEL, Sweeper
-from bot.telegram.group_delivery import GroupDelivery
+from bot.telegram.followups import FollowupSender
+from bot.telegram.group_lanes import GroupLanes
 from bot.telegram.group_pacing import GroupPacing
 from bot.telegram.middlewares import (
     DeduplicationMiddleware,
@@ -40,6 +42,7 @@ from responses import Catalogue
 log = logging.getLogger(__name__)
 COMMANDS = ("start", "help", "human", "privacy", "consent", "language", "discreet")
 COMMANDS += ("check", "delete")
+COMMANDS += ("plan", "stop")  # the patient's plan, an end to the follow-ups they asked for
 WEBHOOK_PATH = "/telegram/webhook"
 # Telegram posts up to 40 updates at once: they arrive within this of each other (OrderMiddleware)
 WEBHOOK_ARRIVAL_WINDOW = 0.05  # seconds
@@ -105,11 +108,10 @@ def _language_of(update: Update) -> str:
 
 def build_dispatcher(helpline: Helpline) -> Dispatcher:
     settings = helpline.settings
-    group_delivery = GroupDelivery(
-        helpline.escalations,
-        helpline.sessions,
-        settings.helpline_agents_chat_id,
-        written=helpline.agents_outbox_written,
+    # one delivery per agents' group, each paced on its own (bot/agents_groups.py)
+    groups = helpline.escalations.groups
+    group_delivery = GroupLanes(
+        helpline.escalations, helpline.sessions, written=helpline.agents_outbox_written
     )
     # discreet mode: the chats' messages past their delay deleted (bot/discretion.py)
     sweeper = Sweeper(helpline.deliveries.trail)
@@ -120,7 +122,8 @@ def build_dispatcher(helpline: Helpline) -> Dispatcher:
         deliveries=helpline.deliveries,
         group_delivery=group_delivery,
         sweeper=sweeper,
-        agents_chat_id=settings.helpline_agents_chat_id,
+        agents_chat_id=groups.default_chat,
+        agents_chat_ids=groups.chat_ids,
         catalogue=helpline.engine.catalogue,
     )
     # first: each patient's updates in order, before anything awaits
@@ -137,7 +140,7 @@ def build_dispatcher(helpline: Helpline) -> Dispatcher:
     dp.shutdown.register(throttle.stop)  # the flood answers still waiting for their window
     dp.include_routers(
         patients.make_router(),  # first: most updates are patients' messages (private chats only)
-        agents.make_router(settings.helpline_agents_chat_id),
+        agents.make_router(groups.chat_ids),
         other_chats.make_router(),
         buttons.make_router(),  # after agents: it takes any button left, the agents' are theirs
     )
@@ -147,6 +150,10 @@ def build_dispatcher(helpline: Helpline) -> Dispatcher:
     dp.startup.register(resend_pending)
     dp.startup.register(group_delivery.start)
     dp.shutdown.register(group_delivery.stop)
+    # the follow-ups patients asked for, once due (bot/followups.py), after what a crash left
+    followup_sender = FollowupSender(helpline.followups, helpline.engine, helpline.deliveries)
+    dp.startup.register(followup_sender.start)
+    dp.shutdown.register(followup_sender.stop)  # before the queue drains
     dp.shutdown.register(send_queued)
     dp.shutdown.register(helpline.deliveries.flush)  # after the queue: what it sent is forgotten
 
@@ -156,12 +163,19 @@ def build_dispatcher(helpline: Helpline) -> Dispatcher:
     retention_job = Every(settings.retention_check_minutes * 60, apply_retention, "retention")
     dp.startup.register(retention_job.start)
     dp.shutdown.register(retention_job.stop)
-    if settings.helpline_agents_chat_id is not None:  # cases open only with an agents' group
+    if groups.chat_ids:  # cases open only with an agents' group
         # waiting cases recalled in the General topic, checked four times per reminder delay
         check = min(60.0, max(0.5, settings.case_reminder_minutes * 60 / 4))
         reminders = Every(check, helpline.escalations.remind_waiting, "reminders")
         dp.startup.register(reminders.start)
         dp.shutdown.register(reminders.stop)
+        # the agents' desk (bot/desk.py) takes its settings here, where cases can open, and
+        # checks the response-time targets and the queue on a schedule
+        desk = helpline.escalations.desk
+        desk.policy = DeskPolicy.from_settings(settings)
+        desk_check = Every(desk.policy.check_every(), desk.check, "agents' desk")
+        dp.startup.register(desk_check.start)
+        dp.shutdown.register(desk_check.stop)
     dp.startup.register(sweeper.start)
     dp.shutdown.register(sweeper.stop)
     return dp

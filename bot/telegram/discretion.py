@@ -10,7 +10,6 @@ a chat id.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 from functools import partial
@@ -82,7 +81,6 @@ class Sweeper:
         self.trail = trail
         self.every = every
         self._job: Every | None = None
-        self._first: asyncio.Task[int] | None = None
 
     async def sweep(self, bot: Bot) -> int:
         """Delete what came due; returns how many messages went."""
@@ -101,20 +99,9 @@ class Sweeper:
         return deleted
 
     async def start(self, bot: Bot) -> None:
-        self._first = asyncio.create_task(self.sweep(bot))  # not holding up the first updates
-        self._first.add_done_callback(_log_failure)
-        self._job = Every(self.every, partial(self.sweep, bot), "discreet mode")
+        self._job = Every(self.every, partial(self.sweep, bot), "discreet mode", at_start=True)
         await self._job.start()
 
     async def stop(self) -> None:
-        if self._first is not None:
-            self._first.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._first
         if self._job is not None:
             await self._job.stop()
-
-
-def _log_failure(task: asyncio.Task[int]) -> None:
-    if not task.cancelled() and (error := task.exception()) is not None:
-        log.error("discreet mode's first sweep failed: %s", type(error).__name__)

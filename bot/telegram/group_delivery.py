@@ -17,74 +17,43 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.escalation import Escalations
+from bot.telegram.group_senders import (
+    HARMLESS,
+    OUTSIDE_TOPICS,
+    SENDERS,
+    TOPIC_CLOSED,
+    TOPIC_GONE,
+    CaseGone,
+    Job,
+    TopicGone,
+    markup,
+)
+from storage.agents_groups import in_group
 from storage.cases import OutboxRepository
 from storage.models import Case, GroupPost, Patient
 from storage.outbox import (
-    Announce,
-    CopyToTopic,
     EraseTopic,
     GroupPayload,
     OutboxKind,
-    TopicText,
     UnreadablePost,
     read,
 )
 
 log = logging.getLogger(__name__)
-TOPIC_GONE = ("thread not found", "TOPIC_DELETED", "TOPIC_ID_INVALID")
-TOPIC_CLOSED = "TOPIC_CLOSED"
-HARMLESS = ("not modified", "TOPIC_NOT_MODIFIED")  # the change is already there
 MAX_ATTEMPTS = 3  # for a row Telegram refuses as such (e.g. a copy of a deleted message)
 SERVED_MEMORY = 500  # cases remembered for taking turns (more open: oldest rows first)
-# sent outside any case's topic: the rest needs the case's topic, made again if it was deleted
-OUTSIDE_TOPICS = frozenset({OutboxKind.TOPIC, OutboxKind.ANNOUNCE, OutboxKind.ERASE_TOPIC})
-
-
-@dataclass
-class _Job:
-    """One outbox row with what sending it needs, read in a short transaction."""
-
-    row_id: int
-    kind: OutboxKind
-    payload: GroupPayload
-    attempts: int
-    case_id: int | None  # None: erasing the topic of a case erased with its patient
-    case_name: str
-    topic_id: int | None
-    card_message_id: int | None
-    patient_chat_id: str
-    card: tuple[str, list[tuple[str, str]]] | None
-
-
-class _TopicGone(Exception):
-    pass
-
-
-class _CaseGone(Exception):
-    """The case was erased (its patient used /delete) while its topic was being made."""
-
-
-def _markup(buttons: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup | None:
-    if not buttons:
-        return None
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [InlineKeyboardButton(text=label, callback_data=data) for label, data in buttons]
-        ]
-    )
 
 
 class GroupDelivery:
-    """The worker that empties the agents' outbox into the forum group, from start() to stop()."""
+    """The worker that empties the agents' outbox into the forum group, from start() to stop().
+    With several agents' groups (bot/agents_groups.py) there is one per group, each taking its
+    group's rows only (group_lanes.py): a group at its limit holds up no other."""
 
     def __init__(
         self,
@@ -106,6 +75,9 @@ class GroupDelivery:
         # the cases served lately, least recent first: cases of one priority take turns
         self._served: deque[int] = deque(maxlen=SERVED_MEMORY)
         self._aside: set[int] = set()  # rows this version cannot read, left in place
+        # this group's rows; the default group's also those with no group recorded
+        self._default = escalations.groups.is_default(chat_id)
+        self._rows = in_group(GroupPost.group_chat_id, chat_id, self._default)
 
     def wake(self) -> None:
         """Something was written to the outbox: deliver it without waiting for the next check."""
@@ -144,10 +116,11 @@ class GroupDelivery:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=30)
 
-    async def _next_job(self) -> _Job | None:
+    async def _next_job(self) -> Job | None:
         async with self.sessions() as session, session.begin():
             outbox = OutboxRepository(session)
-            while (row := await outbox.next(tuple(self._served), self._aside)) is not None:
+            served = tuple(self._served)
+            while (row := await outbox.next(served, self._aside, self._rows)) is not None:
                 try:
                     payload = read(row.kind, row.payload)
                 except UnreadablePost:
@@ -159,12 +132,28 @@ class GroupDelivery:
                     )
                     self._aside.add(row.id)
                     continue
+                if row.case_id is not None and await self._moved(session, row):
+                    continue
                 return await self._job(session, row, payload)
             return None
 
-    async def _job(self, session: AsyncSession, row: GroupPost, payload: GroupPayload) -> _Job:
+    async def _moved(self, session: AsyncSession, row: GroupPost) -> bool:
+        """Whether the row's case went to another group (/transfer) after it was written: it
+        follows the case there, an edit of a message here is dropped (bot/transfer.py)."""
+        case = await session.get(Case, row.case_id)
+        stored = case.agents_chat_id if case is not None else None
+        if stored == self.chat_id or (stored is None and self._default):
+            return False
+        if row.kind == OutboxKind.EDIT_TEXT:
+            await session.delete(row)
+        else:
+            row.group_chat_id = stored
+        await session.flush()
+        return True
+
+    async def _job(self, session: AsyncSession, row: GroupPost, payload: GroupPayload) -> Job:
         if row.case_id is None:
-            return _Job(
+            return Job(
                 row_id=row.id,
                 kind=payload.kind,
                 payload=payload,
@@ -183,7 +172,7 @@ class GroupDelivery:
         needs_card = (
             payload.kind in {OutboxKind.CARD, OutboxKind.CARD_EDIT} or case.topic_id is None
         )
-        return _Job(
+        return Job(
             row_id=row.id,
             kind=payload.kind,
             payload=payload,
@@ -203,10 +192,10 @@ class GroupDelivery:
             return False
         try:
             await self._send(bot, job)
-        except _TopicGone:
+        except TopicGone:
             try:
                 await self._new_topic(bot, job)
-            except _CaseGone:
+            except CaseGone:
                 await self._done(job.row_id)
                 return True
             if job.kind not in {OutboxKind.TOPIC, OutboxKind.CARD}:
@@ -231,7 +220,7 @@ class GroupDelivery:
             self._served.remove(case_id)
         self._served.append(case_id)
 
-    async def _refused(self, bot: Bot, job: _Job, error: TelegramBadRequest) -> None:
+    async def _refused(self, bot: Bot, job: Job, error: TelegramBadRequest) -> None:
         """Telegram refuses this row as it is: try again a few times, then say so in the
         topic rather than drop it silently."""
         log.warning("agents' outbox: %s refused (%s)", job.kind, error.message[:80])
@@ -257,30 +246,30 @@ class GroupDelivery:
                 await session.delete(row)
         self.delivered += 1
 
-    async def _new_topic(self, bot: Bot, job: _Job) -> None:
+    async def _new_topic(self, bot: Bot, job: Job) -> None:
         """Create the case's topic (first time, or after someone deleted it) with its card."""
         assert self.chat_id is not None
         if job.card is None:
             async with self.sessions() as session, session.begin():
                 case = await session.get(Case, job.case_id)
                 if case is None:
-                    raise _CaseGone
+                    raise CaseGone
                 job.card = await self.escalations.card(session, case)
         topic = await bot.create_forum_topic(self.chat_id, job.case_name)
         job.topic_id = topic.message_thread_id
         if not await self._store(job.case_id, topic_id=job.topic_id):
             await bot.delete_forum_topic(self.chat_id, job.topic_id)
-            raise _CaseGone
-        await self._post_card(bot, job)
+            raise CaseGone
+        await self.post_card(bot, job)
 
-    async def _post_card(self, bot: Bot, job: _Job) -> None:
+    async def post_card(self, bot: Bot, job: Job) -> None:
         assert self.chat_id is not None and job.card is not None
         text, buttons = job.card
         card = await bot.send_message(
             self.chat_id,
             text,
             message_thread_id=job.topic_id,
-            reply_markup=_markup(buttons),
+            reply_markup=markup(buttons),
             parse_mode=None,
         )
         job.card_message_id = card.message_id
@@ -297,105 +286,17 @@ class GroupDelivery:
                 setattr(case, key, value)
             return True
 
-    async def _send(self, bot: Bot, job: _Job) -> None:
+    async def _send(self, bot: Bot, job: Job) -> None:
         assert self.chat_id is not None
         sender = SENDERS[job.kind]
         if job.kind in OUTSIDE_TOPICS:
             await sender(self, bot, job, self.chat_id)
             return
         if job.topic_id is None:
-            raise _TopicGone
+            raise TopicGone
         try:
             await sender(self, bot, job, self.chat_id)
         except TelegramBadRequest as error:
             if any(gone in error.message for gone in TOPIC_GONE):
-                raise _TopicGone from error
+                raise TopicGone from error
             raise
-
-    # --- one sender per kind (SENDERS) ---------------------------------------------------------
-
-    async def _open_topic(self, bot: Bot, job: _Job, chat: int) -> None:
-        if job.topic_id is None:
-            raise _TopicGone  # made by deliver_one, with its card
-        # a topic already exists (a repeated row)
-
-    async def _announce(self, bot: Bot, job: _Job, chat: int) -> None:
-        """In the General topic."""
-        assert isinstance(job.payload, Announce)
-        await bot.send_message(chat, job.payload.text, parse_mode=None)
-
-    async def _erase_topic(self, bot: Bot, job: _Job, chat: int) -> None:
-        """Deleting a topic deletes every message in it: the card, the copies, the notes."""
-        assert isinstance(job.payload, EraseTopic)
-        try:
-            await bot.delete_forum_topic(chat, job.topic_id)  # type: ignore[arg-type]
-        except TelegramBadRequest as error:
-            if not any(gone in error.message for gone in TOPIC_GONE):
-                raise  # retried, then said in the topic (see _refused)
-        if job.payload.quiet:  # the retention period: nobody asked, nobody is told
-            return
-        await bot.send_message(
-            chat, self.texts.phrase("erased", number=job.payload.number), parse_mode=None
-        )
-
-    async def _ensure_card(self, bot: Bot, job: _Job, chat: int) -> None:
-        if job.card_message_id is None:
-            await self._post_card(bot, job)
-
-    async def _edit_card(self, bot: Bot, job: _Job, chat: int) -> None:
-        if job.card_message_id is None or not job.card:
-            return  # no card yet: the topic's card is made with the case's current state
-        text, buttons = job.card
-        await bot.edit_message_text(
-            text,
-            chat_id=chat,
-            message_id=job.card_message_id,
-            reply_markup=_markup(buttons),
-            parse_mode=None,
-        )
-
-    async def _text(self, bot: Bot, job: _Job, chat: int) -> None:
-        assert isinstance(job.payload, TopicText)
-        await bot.send_message(
-            chat,
-            job.payload.text,
-            message_thread_id=job.topic_id,
-            reply_markup=_markup(job.payload.buttons),
-            parse_mode=None,
-        )
-
-    async def _copy(self, bot: Bot, job: _Job, chat: int) -> None:
-        assert isinstance(job.payload, CopyToTopic)
-        await bot.copy_message(
-            chat,
-            int(job.patient_chat_id),
-            job.payload.message_id,
-            message_thread_id=job.topic_id,
-            caption=job.payload.caption,  # as stored (redacted); "" removes one
-            parse_mode=None,
-        )
-
-    async def _rename(self, bot: Bot, job: _Job, chat: int) -> None:
-        await bot.edit_forum_topic(chat, job.topic_id, name=job.case_name)  # type: ignore[arg-type]
-
-    async def _close_topic(self, bot: Bot, job: _Job, chat: int) -> None:
-        await bot.close_forum_topic(chat, job.topic_id)  # type: ignore[arg-type]
-
-    async def _reopen_topic(self, bot: Bot, job: _Job, chat: int) -> None:
-        await bot.reopen_forum_topic(chat, job.topic_id)  # type: ignore[arg-type]
-
-
-Sender = Callable[[GroupDelivery, Bot, _Job, int], Awaitable[None]]
-# every kind has its sender (tests/test_escalation_types.py checks it)
-SENDERS: dict[OutboxKind, Sender] = {
-    OutboxKind.TOPIC: GroupDelivery._open_topic,
-    OutboxKind.CARD: GroupDelivery._ensure_card,
-    OutboxKind.CARD_EDIT: GroupDelivery._edit_card,
-    OutboxKind.TEXT: GroupDelivery._text,
-    OutboxKind.COPY: GroupDelivery._copy,
-    OutboxKind.ANNOUNCE: GroupDelivery._announce,
-    OutboxKind.RENAME: GroupDelivery._rename,
-    OutboxKind.CLOSE_TOPIC: GroupDelivery._close_topic,
-    OutboxKind.REOPEN_TOPIC: GroupDelivery._reopen_topic,
-    OutboxKind.ERASE_TOPIC: GroupDelivery._erase_topic,
-}

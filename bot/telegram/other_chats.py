@@ -1,6 +1,8 @@
-"""Groups and channels that are not the agents' group: ignored, and left when strangers add us."""
+"""Groups and channels that are not an agents' group: ignored, and left when strangers add us."""
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 from aiogram import Bot, F, Router
 from aiogram.types import ChatMemberUpdated, Message
@@ -11,9 +13,13 @@ NOT_PRIVATE = When(F.chat.type.in_({"group", "supergroup", "channel"}))
 
 
 async def on_added_to_a_chat(
-    event: ChatMemberUpdated, bot: Bot, agents_chat_id: int | None
+    event: ChatMemberUpdated,
+    bot: Bot,
+    agents_chat_id: int | None,
+    agents_chat_ids: Collection[int] = (),  # several agents' groups (bot/agents_groups.py)
 ) -> None:
-    if event.chat.id != agents_chat_id and event.new_chat_member.status in {
+    ours = event.chat.id == agents_chat_id or event.chat.id in agents_chat_ids
+    if not ours and event.new_chat_member.status in {
         "member",
         "administrator",
     }:

@@ -11,6 +11,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.engine import Button
 
 TELEGRAM_LIMIT = 4096
+CAPTION_LIMIT = 1024  # a document's caption
 BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
 
 
@@ -50,13 +51,13 @@ def to_html_parts(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     return parts
 
 
-def reply_parts(text: str, lead: str = "") -> list[str]:
+def reply_parts(text: str, lead: str = "", limit: int = TELEGRAM_LIMIT) -> list[str]:
     """The HTML messages of a reply; with a `lead` (discreet mode), each of them begins with it,
     on a line of its own: the first line a lock screen's preview shows."""
     if not lead:
-        return to_html_parts(text)
+        return to_html_parts(text, limit)
     first = to_html(lead.strip()) + "\n\n"
-    return [first + part for part in to_html_parts(text, TELEGRAM_LIMIT - len(first))]
+    return [first + part for part in to_html_parts(text, limit - len(first))]
 
 
 @lru_cache(maxsize=1024)  # the catalogue's buttons: a few hundred sets, built once each

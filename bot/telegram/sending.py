@@ -30,14 +30,16 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 
 from bot.deliveries import Copy, Deliveries, EraseChat, Item
 from bot.discretion import ChatTrail
+from bot.documents import letter_pdf
 from bot.engine import Engine, Turn
+from bot.replies import LetterFile
 from bot.safety import Risk
 from bot.telegram.discretion import CHANNEL, erase_chat
-from bot.telegram.render import keyboard, reply_parts
+from bot.telegram.render import CAPTION_LIMIT, TELEGRAM_LIMIT, keyboard, reply_parts
 from bot.telegram.send_queue import SendQueue
 
 log = logging.getLogger(__name__)
@@ -190,10 +192,15 @@ async def deliver(
             if trail is not None:
                 trail.sent(CHANNEL, str(chat_id), sent)
             continue
-        parts = reply_parts(item.text, item.lead)
+        document = item.document  # a letter: the reply's text is its caption, then messages
+        limit = CAPTION_LIMIT if document is not None else TELEGRAM_LIMIT
+        parts = reply_parts(item.text, item.lead, limit)
+        if document is not None and not parts:
+            parts = [""]  # a document without caption
         for index, part in enumerate(parts):
             markup = keyboard(item.buttons) if index == len(parts) - 1 else None
-            sent = await _send(bot, chat_id, part, markup)
+            attached = document if index == 0 else None
+            sent = await _send(bot, chat_id, part, markup, document=attached)
             if sent is None:
                 return False
             if trail is not None:
@@ -208,14 +215,25 @@ async def _send(
     markup: InlineKeyboardMarkup | None = None,
     *,
     copy: Copy | None = None,
+    document: LetterFile | None = None,
 ) -> int | None:
     """One message, however long Telegram is down: a reply is never given up. Its id in the
-    chat; None when the patient blocked the bot."""
+    chat; None when the patient blocked the bot. A `document` is made here, as it is sent."""
     wait = RESEND_AFTER
+    upload = None
+    if document is not None:
+        name, pdf = await asyncio.to_thread(letter_pdf, document)
+        upload = BufferedInputFile(pdf, filename=name)
     while True:
         try:
             if copy is not None:
                 return (await bot.copy_message(chat_id, copy.from_chat, copy.message_id)).message_id
+            if upload is not None:
+                caption = text or None
+                message = await bot.send_document(
+                    chat_id, upload, caption=caption, reply_markup=markup
+                )
+                return message.message_id
             return (await bot.send_message(chat_id, text, reply_markup=markup)).message_id
         except TelegramForbiddenError:
             log.info("a patient blocked the bot; marked, not retried")

@@ -6,11 +6,14 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from responses.flags import flag_labels
 from review.context import config_of, render, see_other, sessions_of, user_of
 from review.params import HOME, query_cursor
 from review.queries.audit import audit
 from review.queries.conversations import RISK_FLAGS, Filters, list_conversations
+from review.queries.flags import flags_of
 from review.queries.transcript import consent_of, transcript
+from storage.flags import MAX_DAYS
 
 NO_CONSENT = (
     "This patient did not consent to their messages being used to improve the service: "
@@ -64,4 +67,13 @@ async def conversation(request: web.Request) -> web.StreamResponse:
             return render(request, "error.html", status=404, message="No such conversation.")
         action = "open_conversation" if consent else "open_conversation_no_consent"
         await audit(session, user.name, action, found.pseudonym)
-    return render(request, "transcript.html", t=found, threshold=config_of(request).threshold)
+        flags = await flags_of(session, found.pseudonym)
+    return render(
+        request,
+        "transcript.html",
+        t=found,
+        threshold=config_of(request).threshold,
+        flags=flags,
+        flag_labels=flag_labels()["en"],  # the workspace is in English
+        flag_max_days=MAX_DAYS,
+    )

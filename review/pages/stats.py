@@ -13,6 +13,7 @@ from review import charts
 from review.context import config_of, render, sessions_of, user_of
 from review.params import query_day
 from review.queries.audit import audit
+from review.queries.desk_stats import desk_statistics
 from review.queries.stats import statistics
 from storage.models import utcnow
 
@@ -29,6 +30,7 @@ async def stats_page(request: web.Request) -> web.StreamResponse:
     start, end = stats_span(request)
     async with sessions_of(request)() as session:
         stats = await statistics(session, config_of(request).threshold, start, end)
+        desk = await desk_statistics(session, start, end)  # the agents' response times
     labels = [d.strftime("%m-%d") for d in stats.days]
 
     def daily(metric: str) -> list[float]:
@@ -54,6 +56,7 @@ async def stats_page(request: web.Request) -> web.StreamResponse:
         ),
         intents_chart=charts.bars("Intents of patient messages", stats.intents),
         satisfaction_chart=charts.bars("Satisfaction (closed cases)", satisfaction),
+        desk=desk,
         query=urlencode({"from": start.isoformat(), "to": end.isoformat()}),
     )
 

@@ -1,17 +1,19 @@
 """The statistics page: daily counts (live messages and the anonymous counts of purged days),
-intents, fallback and escalation rates, agents' first reply times and satisfaction."""
+intents, fallback and escalation rates, agents' first reply times and satisfaction, and how the
+cases closed in the period ended and what they were about (outcome and categories)."""
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from statistics import median
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Case
+from responses.case_categories import load_case_taxonomy
+from storage.models import Case, CaseStatus
 from storage.stats import day_counts
 
 
@@ -28,6 +30,9 @@ class Statistics:
     first_reply_minutes: list[float]
     first_reply_median: float | None
     satisfaction: Counter[int]
+    # cases closed in the span: (label, count) per outcome and per category, in the file's order
+    outcomes: list[tuple[str, int]] = field(default_factory=list)
+    categories: list[tuple[str, int]] = field(default_factory=list)
 
     def csv_rows(self) -> list[list[str]]:
         intents = [name for name, _ in self.intents]
@@ -85,6 +90,9 @@ async def statistics(session: AsyncSession, threshold: float, start: date, end: 
         )
     )
     texts, conversations = totals["texts_in"], totals["conversations"]
+    outcomes, categories = await closing_counts(
+        session, datetime.combine(start, time()), datetime.combine(stop, time())
+    )
     return Statistics(
         start=start,
         end=end,
@@ -97,4 +105,33 @@ async def statistics(session: AsyncSession, threshold: float, start: date, end: 
         first_reply_minutes=sorted(replies),
         first_reply_median=median(replies) if replies else None,
         satisfaction=satisfaction,
+        outcomes=outcomes,
+        categories=categories,
     )
+
+
+NOT_RECORDED = "not recorded"  # closed before outcomes were asked (issue 17)
+
+
+async def closing_counts(
+    session: AsyncSession, start: datetime, stop: datetime
+) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """Cases closed in [start, stop), counted per outcome and per category (a case counts once
+    in each of its categories), labelled in English. Read from the cases themselves: the
+    retention period keeps them (only their notes and topics go, storage/retention.py), so
+    these counts are not folded into `daily_counts` like the messages' are."""
+    taxonomy = load_case_taxonomy()
+    closed = and_(Case.status == CaseStatus.CLOSED, Case.closed_at >= start, Case.closed_at < stop)
+    outcomes: Counter[str | None] = Counter()
+    categories: Counter[str] = Counter()
+    for outcome, chosen in await session.execute(
+        select(Case.outcome, Case.categories).where(closed)
+    ):
+        outcomes[outcome and str(outcome)] += 1
+        categories.update(set(chosen or ()))
+    by_outcome = [(labels["en"], outcomes[str(o)]) for o, labels in taxonomy.outcomes.items()]
+    if outcomes[None]:
+        by_outcome.append((NOT_RECORDED, outcomes[None]))
+    known = [(taxonomy.category_label(c, "en"), categories[c]) for c in taxonomy.categories]
+    retired = sorted((c, n) for c, n in categories.items() if c not in taxonomy.categories)
+    return by_outcome, known + retired
