@@ -86,3 +86,27 @@ async def test_plan_letter_and_reminder_in_the_console(
     after_menu = shown.split(CATALOGUE.phrase("menu", "fr"))[-1]
     assert reminder in after_menu and "1) ✉️ Plainte à la CNIL" in after_menu
     assert await rows(sessions, "SELECT count(*) FROM patient_deliveries") == [(0,)]
+
+
+async def test_a_scam_check_in_the_console(
+    fake_nlu: KeywordParser, sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    engine = Engine(CATALOGUE, fake_nlu, sessions, clock=Clock())
+    typed = Typed(
+        [
+            "/check",
+            "URGENT: votre colis est bloqué, frais de 1,99€ à régler sur https://bit.ly/colis-fr2",
+            "/quit",
+        ],
+        {},
+    )
+    out = io.StringIO()
+    await chat(engine, stdin=typed, stdout=out, client_language="fr", letters=tmp_path)
+    shown = out.getvalue()
+    assert "Collez ici le message suspect" in shown
+    assert "arnaque" in shown and "bit[.]ly" in shown and "33700" in shown
+    assert "1) 🔎 Vérifier un autre message" in shown  # the buttons, numbered
+    assert await rows(sessions, "SELECT kind FROM messages WHERE direction = 'in'") == [
+        ("command",),
+        ("pasted",),
+    ]

@@ -4,7 +4,6 @@ responses/facts.yml (checked as tests/test_responses.py checks the answers, with
 from __future__ import annotations
 
 import re
-import zlib
 from datetime import date
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from bot.letters import (
 )
 from responses import LANGUAGES, RESPONSES_DIR, ContentError
 from responses.facts import Fact, read_facts
-from tests.content_helpers import is_known, normalise_url, numbers_in, urls_in
+from tests.content_helpers import is_known, normalise_url, numbers_in, pdf_text, urls_in
 
 BLANK = re.compile(r"_{4,}")
 KEY_PHRASES = {
@@ -198,34 +197,3 @@ def test_a_broken_edit_fails_loudly(tmp_path: Path) -> None:
 
 # --- Reading the PDF back: fpdf2 writes a TrueType font's text as glyph codes, mapped back to
 # characters by the font's ToUnicode table.
-
-OBJECT = re.compile(rb"(\d+) 0 obj\n(.*?)\nendobj", re.DOTALL)
-SHOW = re.compile(rb"/(F\d+) [\d.]+ Tf|\(((?:\\.|[^\\)])*)\) Tj", re.DOTALL)
-
-
-def pdf_text(pdf: bytes) -> str:
-    streams: dict[int, bytes] = {}
-    dicts: dict[int, bytes] = {}
-    for number, body in OBJECT.findall(pdf):
-        head, _, rest = body.partition(b"stream\n")
-        dicts[int(number)] = head
-        if rest:
-            data = rest[: int(re.search(rb"/Length (\d+)", head).group(1))]
-            streams[int(number)] = zlib.decompress(data) if b"/FlateDecode" in head else data
-    fonts = {}  # resource name -> code -> character
-    for head in dicts.values():
-        for name, font in re.findall(rb"/(F\d+) (\d+) 0 R", head):
-            to_unicode = re.search(rb"/ToUnicode (\d+) 0 R", dicts[int(font)]).group(1)
-            pairs = re.findall(rb"<([0-9A-F]{4})> <([0-9A-F]{4})>", streams[int(to_unicode)])
-            fonts[name] = {int(code, 16): chr(int(char, 16)) for code, char in pairs}
-    words, font = [], {}
-    for number in (int(n) for n in re.findall(rb"/Contents (\d+) 0 R", pdf)):
-        for name, string in SHOW.findall(streams[number]):
-            if name:
-                font = fonts[name]
-                continue
-            raw = re.sub(rb"\\(.)", lambda m: b"\r" if m.group(1) == b"r" else m.group(1), string)
-            words.append(
-                "".join(font[int.from_bytes(raw[i : i + 2])] for i in range(0, len(raw), 2))
-            )
-    return " ".join(words)

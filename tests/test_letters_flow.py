@@ -6,16 +6,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.deliveries import from_rows, to_rows
 from bot.documents import letter_pdf
+from bot.engine import Engine
 from bot.followup_messages import DueFollowups
 from bot.letters import LetterKind, chat_texts, draft, reminder_text
 from bot.letters_flow import LETTER, SENT
 from bot.plan import PLAN
 from bot.replies import Button, LetterFile, Reply
+from tests.content_helpers import pdf_text
 from tests.engine_helpers import CATALOGUE
+from tests.fake_parser import KeywordParser
 from tests.plan_helpers import (
     Clock,
     command,
@@ -173,3 +177,28 @@ async def test_the_reminder_comes_when_the_month_runs_out_once_with_the_next_ste
     assert (reminder.delivery,) in await rows(sessions, "SELECT id FROM patient_deliveries")
     next_letter = await press(engine, f"{LETTER}cnil_complaint")
     assert next_letter.replies[0].document == LetterFile("cnil_complaint", "fr")
+
+
+IDENTITY = (
+    "je suis Jeanne Lefort, 12 rue des Lilas 69003 Lyon, née le 14/02/1979, "
+    "sécu 2 79 02 69 123 456 78, jeanne.lefort@example.org, 06 12 34 56 78"
+)
+
+
+@pytest.mark.parametrize("kind", list(LetterKind))
+async def test_a_letter_carries_nothing_the_patient_typed(
+    sessions: async_sessionmaker[AsyncSession], fake_nlu: KeywordParser, kind: LetterKind
+) -> None:
+    """Whatever the patient wrote before, the letter is the template with its blanks: name,
+    address, birth date, lab and dates are filled in by hand, on paper."""
+    engine = Engine(CATALOGUE, fake_nlu, sessions, clock=Clock())
+    await command(engine, IDENTITY)
+    turn = await press(engine, f"{LETTER}{kind.value}")
+    [document] = [reply.document for reply in turn.replies if reply.document is not None]
+    _, pdf = letter_pdf(document)
+    printed = pdf_text(pdf)
+    shown = " ".join(reply.text for reply in turn.replies)
+    assert draft(kind, "fr").text in shown  # the template, as drafted without any conversation
+    for typed in ("Lefort", "Lilas", "1979", "123 456", "example.org", "06 12 34"):
+        assert typed not in shown and typed not in printed
+    assert "Nom et prénom" in printed  # the text was read: the blank the patient fills in

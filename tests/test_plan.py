@@ -4,12 +4,15 @@ fact sheet, it is exactly the steps of the ticked mix, most urgent first, its st
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.plan import DONE, PLAN, TO_DO
@@ -253,3 +256,30 @@ async def test_stale_or_forged_plan_buttons_get_the_menu(
     await command(engine, "/start")
     turn = await press(engine, data)
     assert turn.replies[0].text == CATALOGUE.phrase("stale_button", "fr")
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_every_combination_of_ticks_gives_an_ordered_plan_without_duplicates(
+    language: str,
+) -> None:
+    """All 63 mixes: a plan that is not empty, each step once, in the file's order (most urgent
+    first), every step brought by one of the ticks, and every tick covered by a step."""
+    order = [step.id for step in texts(language).steps]
+    kinds = list(Exposure)
+    for size in range(1, len(kinds) + 1):
+        for mix in itertools.combinations(kinds, size):
+            plan = steps_for([k.value for k in mix], language)
+            ids = [step.id for step in plan]
+            assert ids, mix
+            assert len(ids) == len(set(ids)), mix
+            assert ids == sorted(ids, key=order.index), mix
+            assert all(step.exposures & set(mix) for step in plan), mix
+            assert all(any(k in step.exposures for step in plan) for k in mix), mix
+
+
+@given(st.lists(st.sampled_from([*(k.value for k in Exposure), "forged", ""]), max_size=12))
+def test_any_list_of_ticks_even_repeated_or_forged_gives_a_clean_plan(ticks: list[str]) -> None:
+    plan = steps_for(ticks, "fr")
+    valid = {t for t in ticks if t in {k.value for k in Exposure}}
+    assert [s.id for s in plan] == [s.id for s in steps_for(sorted(valid), "fr")]
+    assert bool(plan) == bool(valid)
