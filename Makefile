@@ -19,9 +19,9 @@ test: train
 
 # the tests that need no Rasa (no NLU server, no model, no .venv-rasa): the engine with a keyword
 # parser (tests/fake_parser.py), storage, redaction, review; `make test` runs them all. (setup.sh
-# still builds .venv-rasa: on a machine without it, run `.venv/bin/pytest -m "not rasa" -n auto`.)
+# still builds .venv-rasa: on a machine without it, run `.venv/bin/pytest -m "not rasa and not slow" -n auto`.)
 test-fast: setup
-	$(VENV_BIN)/pytest -m "not rasa" -n auto
+	$(VENV_BIN)/pytest -m "not rasa and not slow" -n auto
 
 lint: setup
 	$(VENV_BIN)/ruff check .

@@ -27,6 +27,8 @@ from tests.conftest import free_port
 from tests.review_helpers import PASSWORDS, add_accounts
 from tests.screenshots import CHROMIUM, chromium
 
+pytestmark = pytest.mark.slow  # starts a headless Chromium: seconds each
+
 NEW_TEXT = "zorglub demande si on peut être indemnisé pour cette fuite"
 LIVE_AGENT, LIVE_CHATS = 7301, itertools.count()
 

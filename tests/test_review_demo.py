@@ -11,10 +11,13 @@ import sys
 from functools import partial
 from pathlib import Path
 
+import pytest
 from aiohttp import ClientSession, CookieJar
 
 from tests.conftest import free_port
 from tests.review_helpers import form_token
+
+pytestmark = pytest.mark.slow  # starts the helpline command, as a process: seconds each
 
 # the `helpline` command of this tree (the installed script would run the tree it was installed
 # from, which is not this one in a copy of the repository)

@@ -19,6 +19,8 @@ import pytest
 
 from bot.settings import Settings
 
+pytestmark = pytest.mark.slow  # starts a copy of the repository, tested on its own: seconds each
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "nlu", "responses", "review", "storage")
 # Rasa's own components run inside .venv-rasa (Python 3.10), never in the helpline's environment.

@@ -10,12 +10,16 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
 from bot.app import open_helpline
 from bot.letters import LetterKind, chat_texts, draft, reminder_text
 from bot.plan import PLAN
 from tests.plan_helpers import START, Clock
 from tests.telegram_emulator import BotAPIEmulator
 from tests.telegram_helpers import PATIENT, RunningBot, button_data, plain, settings_for, start_bot
+
+pytestmark = pytest.mark.slow  # starts the real bot, started twice on the emulator: seconds each
 
 NO_NLU = "http://127.0.0.1:9"  # nothing is parsed: buttons and commands only
 OTHER = 5002
