@@ -166,6 +166,12 @@ class AgentDesk:
                     case, TopicText(self.texts.phrase("desk.unknown_agent", name=name.strip()))
                 )
                 return
+            chat = self.groups.chat_of(case.agents_chat_id)
+            if not is_member(agent, chat, self.groups.is_default(chat)):
+                await outbox.add(
+                    case, TopicText(self.texts.phrase("desk.not_member", name=agent.name))
+                )
+                return
             previous = case.assigned_agent_id
             case.assigned_agent_id, case.assigned_at = agent.user_id, now
             await outbox.add(

@@ -177,6 +177,22 @@ async def test_a_case_goes_only_to_an_available_member_of_its_group(
     assert {group for group, _ in said} == {FR, EN}  # each answered in the group it was said in
 
 
+async def test_assign_refuses_an_agent_who_is_not_a_member_of_the_cases_group(
+    fake_nlu: KeywordParser, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    engine, escalations = engine_with(fake_nlu, sessions, f"{FR}:fr, {EN}:en")
+    await escalations.desk.set_available(B, "@bob", False, EN)  # bob works in the English group
+    await open_case(engine, "1", "fr")
+    await escalations.desk.assign(1, "@carol", user_id=None, name="@bob")
+    assert await stored(sessions, "SELECT assigned_agent_id FROM cases") == [(None,)]
+    payloads = await stored(sessions, "SELECT payload FROM agent_outbox")
+    said = [json.loads(p).get("text") for (p,) in payloads]
+    assert CATALOGUE.agent_phrase("desk.not_member", "fr", name="@bob") in said
+    await escalations.desk.set_available(B, "@bob", False, FR)  # now seen in the French group
+    await escalations.desk.assign(1, "@carol", user_id=None, name="@bob")
+    assert await stored(sessions, "SELECT assigned_agent_id FROM cases") == [(B,)]
+
+
 # --- delivery, group by group -------------------------------------------------------------------
 
 
