@@ -14,7 +14,7 @@ from bot.escalation import AgentOutcome, Escalations
 from responses import LANGUAGES
 from responses.canned_replies import CannedReply
 from storage.cases import OutboxRepository
-from storage.models import Case, CaseStatus
+from storage.models import Case
 from storage.outbox import TopicText
 
 REPLY = "r"  # the command (/r) and its buttons' action: "case:r:<case id>:<name>"
@@ -59,13 +59,10 @@ async def list_replies(escalations: Escalations, case_id: int, unknown: str = ""
     """The replies, named and titled, with a button each, in the case's topic."""
     texts, canned = escalations.texts, escalations.canned
     async with escalations.sessions() as session, session.begin():
-        case = await session.get(Case, case_id)
-        if case is None:
-            return AgentOutcome()
+        case = await escalations.acted_on(session, case_id)
+        if isinstance(case, AgentOutcome):
+            return case
         outbox = OutboxRepository(session)
-        if case.status == CaseStatus.CLOSED:
-            await outbox.add(case, TopicText(texts.phrase("closed_hint")))
-            return AgentOutcome(case)
         lines = [texts.phrase("canned.unknown", name=unknown)] if unknown else []
         lines.append(texts.phrase("canned.list", language=case.language.upper()))
         buttons = []

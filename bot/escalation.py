@@ -155,6 +155,17 @@ class Escalations:
         """One of the agents' phrases, for the case's topic."""
         return TopicText(self.texts.phrase(key, **values))
 
+    async def acted_on(self, session: AsyncSession, case_id: int) -> Case | AgentOutcome:
+        """The case an agent's command acts on; a closed one gets the hint in its topic.
+        An outcome when there is nothing to do: no case, or a closed one (with it)."""
+        case = await session.get(Case, case_id)
+        if case is None:
+            return AgentOutcome()
+        if case.status == CaseStatus.CLOSED:
+            await OutboxRepository(session).add(case, self._text("closed_hint"))
+            return AgentOutcome(case)
+        return case
+
     async def relay(
         self,
         session: AsyncSession,
@@ -245,11 +256,9 @@ class Escalations:
         With `echo` (a canned reply: bot/canned_replies.py), `text` goes as the bot's own
         message and `echo` is said in the topic, where nobody saw the text typed."""
         async with self.sessions() as session, session.begin():
-            case = await session.get(Case, case_id)
-            if case is None or case.status == CaseStatus.CLOSED:
-                if case is not None:
-                    await OutboxRepository(session).add(case, self._text("closed_hint"))
-                return AgentOutcome(case)
+            case = await self.acted_on(session, case_id)
+            if isinstance(case, AgentOutcome):
+                return case
             cases = CaseRepository(session)
             if case.status == CaseStatus.WAITING:
                 previous = case.assigned_agent_id
@@ -290,13 +299,10 @@ class Escalations:
 
     async def take(self, case_id: int, agent_id: int, agent_name: str) -> AgentOutcome:
         async with self.sessions() as session, session.begin():
-            case = await session.get(Case, case_id)
-            if case is None:
-                return AgentOutcome()
+            case = await self.acted_on(session, case_id)
+            if isinstance(case, AgentOutcome):
+                return case
             outbox = OutboxRepository(session)
-            if case.status == CaseStatus.CLOSED:
-                await outbox.add(case, self._text("closed_hint"))
-                return AgentOutcome(case)
             previous = case.assigned_agent_id
             await CaseRepository(session).take(case, agent_id)
             await outbox.add(case, EditCard())

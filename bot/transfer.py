@@ -39,13 +39,10 @@ async def transfer(
     """/transfer NAME by the agent `agent` (the name they go by in the group)."""
     groups, texts = escalations.groups, escalations.texts
     async with escalations.sessions() as session, session.begin():
-        case = await session.get(Case, case_id)
-        if case is None:
-            return AgentOutcome()
+        case = await escalations.acted_on(session, case_id)
+        if isinstance(case, AgentOutcome):
+            return case
         outbox = OutboxRepository(session)
-        if case.status == CaseStatus.CLOSED:
-            await outbox.add(case, TopicText(texts.phrase("closed_hint")))
-            return AgentOutcome(case)
         here = groups.chat_of(case.agents_chat_id)
         target = groups.by_name((argument.split() or [""])[0])
         if target is None or target.chat_id == here:

@@ -56,6 +56,11 @@ class _Payload:
         return cls(**{key: value for key, value in data.items() if key in names})
 
 
+def _buttons(data: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """(label, callback data) pairs as JSON gives them back (lists)."""
+    return tuple((str(label), str(value)) for label, value in data.get("buttons") or ())
+
+
 @dataclass(frozen=True, slots=True)
 class OpenTopic(_Payload):
     kind: ClassVar[OutboxKind] = OutboxKind.TOPIC
@@ -82,8 +87,7 @@ class TopicText(_Payload):
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Self:
-        buttons = tuple((str(label), str(value)) for label, value in data.get("buttons") or ())
-        return cls(str(data["text"]), buttons, int(data.get("columns") or 0))
+        return cls(str(data["text"]), _buttons(data), int(data.get("columns") or 0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,9 +103,8 @@ class EditTopicText(_Payload):
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Self:
-        buttons = tuple((str(label), str(value)) for label, value in data.get("buttons") or ())
         columns = int(data.get("columns") or 0)
-        return cls(int(data["message_id"]), str(data["text"]), buttons, columns)
+        return cls(int(data["message_id"]), str(data["text"]), _buttons(data), columns)
 
 
 @dataclass(frozen=True, slots=True)
