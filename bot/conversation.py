@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot import patient_tools, preferences, scam_flow
+from bot.check_in import CheckIn, check_in_answer
 from bot.escalation import NOT_RELAYED, SATISFACTION
 from bot.preferences import DELETE, DISCREET
 from bot.replies import Button, LetterFile, Reply
@@ -44,8 +45,6 @@ COMMANDS = {name: act for feature in FEATURES for name, act in feature.COMMANDS.
 BUTTONS = {prefix: act for feature in FEATURES for prefix, act in feature.BUTTONS.items()}
 # answers after which discreet mode is offered (a button), to a patient not in it yet
 OFFER_DISCREET = frozenset({"sensitive_data_exposed", "emotional_support"})
-# the patient's answer to "are you thinking of harming yourself?"
-WORRYING = frozenset({"affirm", "crisis"})
 
 
 class Conversation:
@@ -150,19 +149,21 @@ class Conversation:
             self.say(self.catalogue.phrase("crisis_no_team", self.language), intent="crisis")
         self.escalate("crisis", Priority.URGENT)
 
-    def check_in(self, then: str | None) -> None:
+    def check_in(self, then: str | None, *, again: bool = False) -> None:
         """A possible crisis: ask directly, 3114 in the same message. `then`: the topic to
-        answer if the patient says no."""
-        self.set_state(pending="check_in", then=then)
+        answer if the patient says no; `again`: asked once more after an « ok »."""
+        self.set_state(pending="check_in", then=then, asked_again=again)
         yes_no = (
             Button(self.catalogue.phrase("check_in_yes", self.language), CHECK_IN + "yes"),
             Button(self.catalogue.phrase("check_in_no", self.language), CHECK_IN + "no"),
         )
-        self.say(self.catalogue.phrase("check_in", self.language), yes_no)
+        self.say(
+            self.catalogue.phrase("check_in_again" if again else "check_in", self.language), yes_no
+        )
 
     def on_check_in_answer(self, yes: bool) -> None:
         then = self.state.get("then")
-        self.set_state(pending=None, then=None)
+        self.set_state(pending=None, then=None, asked_again=None)
         if yes:
             self.risk = max(self.risk, Risk.CLEAR)
             self.turn.risk = self.risk
@@ -176,16 +177,17 @@ class Conversation:
         else:
             self.menu()
 
-    def worrying(self, result: ParseResult | None) -> bool | None:
-        """While a check-in waits: True for a yes or a worrying reply, False for a no, None for
-        something else (the conversation goes on)."""
-        if self.risk >= Risk.POSSIBLE:
-            return True
-        if result is None or result.fell_back:
-            return None
-        if result.intent in WORRYING:
-            return True
-        return False if result.intent == "deny" else None
+    def on_check_in_reply(self, text: str, result: ParseResult | None) -> bool:
+        """While a check-in waits: a yes or a worrying reply takes the crisis path, a no goes on.
+        An « ok » is no answer to a question about self-harm: asked once more, kindly, with 3114;
+        a second one is taken as a yes (an agent looks). False: a reply about something else."""
+        intent = None if result is None or result.fell_back else result.intent
+        answer = check_in_answer(text, self.risk, intent)
+        if answer is CheckIn.UNCLEAR and not self.state.get("asked_again"):
+            self.check_in(self.state.get("then"), again=True)
+        elif answer is not CheckIn.OTHER:
+            self.on_check_in_answer(answer is not CheckIn.NO)
+        return answer is not CheckIn.OTHER
 
     def hand_over(self, reason: str) -> None:
         """The patient asked for a person; after a scam or an identity theft the case is
@@ -228,10 +230,9 @@ class Conversation:
         )
         if kind in NOT_RELAYED:
             self.say(self.catalogue.phrase("case_not_relayed", self.language))
-        answer = self.worrying(result) if self.state.get("pending") == "check_in" else None
-        if answer is not None:
-            self.on_check_in_answer(answer or crisis)
-        elif crisis:
+        if self.state.get("pending") == "check_in" and self.on_check_in_reply(text, result):
+            return
+        if crisis:
             self.crisis()
         elif self.risk is Risk.POSSIBLE:
             self.check_in(None)
@@ -258,11 +259,9 @@ class Conversation:
             )
         pending = self.state.get("pending")
         if pending == "check_in":
-            answer = self.worrying(result)
-            if answer is not None:
-                self.on_check_in_answer(answer)
+            if self.on_check_in_reply(text, result):
                 return
-            self.set_state(pending=None, then=None)
+            self.set_state(pending=None, then=None, asked_again=None)
         if self.risk is Risk.POSSIBLE:
             confident = result is not None and not self._unsure(result)
             self.check_in(result.intent if confident and result is not None else None)

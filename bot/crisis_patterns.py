@@ -392,6 +392,12 @@ POSSIBLE = [
     r"\b(?:partir|pars|part|partent|partais|parti\w*) de (?:moi|soi|lui|elle|nous|vous|eux) meme",
     r"\bsi je (?:saute|me jette)\b(?! (?:a l eau|dans le bain|sur l occasion)\b)",
     r"\b(?:je|j) me (?:frappe|cogne|tape dessus|griffe|mords)\b",
+    # hitting oneself: « je me donne des coups de poing », "I punch myself"
+    r"\b(?:je|j) me (?:donne|donnais|mets|file|fous|colle) des (?:coups|claques|gifles|baffes)\b"
+    r"(?! de pied (?:au|aux) (?:cul|derriere|fesses))|"
+    r"\bi (?:keep )?(?:hit|hitting|punch|punching|slap|slapping|beat|beating) myself\b"
+    r"(?! (?:with|on|against|by accident|accidentally)\b)|"
+    r"\bi (?:keep )?bang(?:ing)? my head\b",
     r"\b(?:fusil|arme|pistolet|carabine|shotgun|gun|rifle|pistol)\b.{0,60}\b(?:cartouches|balles|"
     r"munitions|shells|bullets|ammo)\b",
     r"\b(?:quelqu un|on|ils|vous) me (?:trouvera|trouveront|trouve) (?:demain|ce soir|morte?|"
@@ -541,6 +547,25 @@ POSSIBLE = [
     r"\bhow (?:many|much) (?:\w+ ){0,2}?(?:paracetamol|tylenol|pills|tablets|meds|insulin|"
     r"ibuprofen|sleeping pills)\b.{0,30}\b(?:too many|too much|dangerous|lethal|fatal|kill|die|"
     r"overdose)\b|\b(?:lethal|fatal|dangerous|toxic) (?:dose|amount)\b",
+    # worthlessness said of oneself: « je suis une erreur », « je ne suis rien », "I'm a mistake"
+    r"\bje (?:ne )?(?:suis|sers) (?:qu )?(?:une erreur|un dechet|une merde|moins que rien|rien|"
+    r"a rien|un rate|un echec|une ratee?)\b(?! (?:de|d|du|des|en|dans|pour|sur|avec|a|au|compris|"
+    r"fait|dit|vu|recu)\b)|\b(?:i m|i am) (?:just |only )?(?:a mistake|a waste of (?:space|air|"
+    r"oxygen)|worthless|nothing|a failure)\b(?! (?:at|in|with|for|to|like|compared|but|special)\b)",
+    # giving up the fight: « arrêter de lutter », "done fighting", not « lutter contre le labo »
+    r"\b(?:arreter|arrete|cesser|cesse|abandonner|renoncer) (?:de |d |a )?(?:lutter|me battre|"
+    r"resister|survivre|exister|tenir le coup)\b(?! (?:contre|pour|avec|face)\b)|"
+    r"\b(?:stop|quit|done|tired of|give up) (?:fighting|trying to (?:live|survive|stay alive|"
+    r"keep going))\b(?! (?:for|against|with|them|it|this|the)\b)",
+    # the people close to them better off with someone else: « mes enfants méritent mieux que moi »
+    r"\b(?:meritent|merite|meriterait|meriteraient|deserve|deserves) (?:mieux que moi|"
+    r"une meilleure (?:mere|maman|femme|epouse|fille|soeur|amie|compagne|personne)|un meilleur "
+    r"(?:pere|papa|mari|fils|frere|ami|compagnon)|a better (?:mum|mom|mother|dad|father|wife|"
+    r"husband|partner|son|daughter|friend|person)|better than me)\b",
+    # an endless silence or sleep wished for: « un silence qui dure », "sleep forever"
+    r"\b(?:silence|sommeil|repos|dormir|sleep|rest) (?:\w+ ){0,2}?(?:qui dure(?: toujours)?|"
+    r"pour toujours|eternel\w*|sans fin|sans reveil|definiti\w*|forever|for good|that lasts|"
+    r"never ends|permanent\w*)\b",
 ]
 NOUNS_SUFFIX = r"(?:\w+ ){0,3}?"
 ADMIN = (
@@ -727,6 +752,24 @@ NOT_ABOUT_ME = [
     r"\boverdose\w* (?:of|on) (?!(?:\w+ )?(?:pills|meds|tablets|medication|sleeping|paracetamol|"
     r"tylenol|insulin|heroin|drugs|opioids|purpose)\b)\w+",
     r"\b(?:i m|im|i am) not suicidal\b",
+    # a question about a medicine's risk: « risque d'overdose si ... ? », "the overdose section"
+    r"\b(?:risque|risques|danger|dangers|risk|risks|section|rubrique|paragraphe|chapter) (?:d |de |"
+    r"of |on |about )?(?:an |une )?(?:overdose|surdosage)\b|\b(?:overdose|surdosage) (?:section|"
+    r"rubrique|paragraph|paragraphe|warning|warnings)\b",
+    # anger and hiding away: « envie de tout casser / de hurler », "crawl under a rock"
+    r"\b(?:envie de|want to|wanna|could) (?:tout casser|hurler|crier|gueuler|scream|yell|smash "
+    r"(?:something|everything|things))\b",
+    r"\b(?:me cacher|me terrer|disparaitre|rester|reste|hide|crawl|stay) (?:\w+ ){0,2}?(?:dans "
+    r"un trou|"
+    r"sous (?:un|une|la|ma|mon) (?:pierre|caillou|rocher|couette|couverture|plaid)|under (?:a|the|"
+    r"my) (?:rock|covers|duvet|blanket|bed)|in a hole)\b",
+    # « me jeter sur le canapé », « partir vivre à la campagne », "kill whoever left it open"
+    r"\b(?:me jeter|me jette|je me suis jetee?) (?:sur|dans) (?:le|la|mon|ma|un|une|les|mes) "
+    r"(?:canape|lit|sofa|couette|bouffe|chocolat|travail|boulot|dossiers?|bras)\b",
+    r"\b(?:partir|aller|pars|vais) (?:vivre|habiter|m installer|refaire ma vie) (?:a|au|en|dans|"
+    r"ailleurs|loin)\b|\bmove (?:to|out to) the (?:countryside|country|coast|mountains)\b",
+    r"\b(?:kill|strangle|murder|tuer|etrangler|buter) (?:whoever|the (?:guy|person|people|idiot|"
+    r"idiots|ones?) (?:who|that)|celui qui|ceux qui|la personne qui|le mec qui|les gens qui)\b",
 ]
 # Someone else's death by suicide, and prevention: not the writer's own risk (a bereaved relative
 # is asked only if the rest of the text or the model says so).
@@ -1065,7 +1108,12 @@ LAST_WORDS = (
     r"(?:a ceux qui ont essaye|d avoir essaye|for trying)\b|"
     r"\bi m done\b(?! (?:with|for|here|filling|writing|now|reading|talking|eating)\b)|"
     r"\b(?:tell|dites a|dis a) (?:my|mes|ma|mon|them|her|him|leur|lui) (?:\w+ )?(?:that |que )?"
-    r"(?:i|je) (?:l |les )?(?:love|loved|aime|aimais|m sorry|suis desolee?)\b"
+    r"(?:i|je) (?:l |les )?(?:love|loved|aime|aimais|m sorry|suis desolee?)\b|"
+    # sorry to the ones they love: « pardon à ceux que j'aime », "sorry to everyone I love"
+    r"\b(?:pardon|desolee?|sorry) (?:a|aux|to) (?:tous )?(?:ceux|celles|ma famille|mes proches|"
+    r"everyone|those|all those|my family|my loved ones)\b(?: (?:que j aime|qui m aiment|i love|who "
+    r"love me|who loved me))?(?! (?:pour|de|d|for|about) (?:le|la|les|l|ce|cet|cette|the|this|my|"
+    r"mon|ma|mes|that|retard|delay|late)\b)"
 )
 # leaving now or for good: « je pars ce soir, pour de bon », "leaving now"
 LEAVING = (
@@ -1206,13 +1254,25 @@ ENDS = (
 AFTER_READ = (
     r"\b(?:when|by the time|once) (?:you|u|someone|anyone) (?:read|reads|see|sees|get|gets) "
     r"(?:this|my message|my note)\b|\b(?:quand|lorsque|au moment ou) (?:vous|tu|quelqu un) "
-    r"(?:lirez|"
-    r"liras|lira|verrez|verras) (?:ce|mon|cet) (?:message|mot|ecrit)\b"
+    r"(?:(?:lirez|liras|lira|verrez|verras) (?:ce|mon|cet) (?:message|mot|ecrit)|(?:le|me) "
+    r"(?:lirez|liras|lira|verrez|verras|lisez|lis))\b|"
+    # « si vous lisez ceci », "if you're reading this", a message set to be sent later
+    r"\b(?:si|if) (?:vous|tu|you|u|quelqu un|someone|anyone) (?:le |me |are |re )?(?:lisez|lis|lit|"
+    r"read|reads|reading) (?:ceci|ce message|ces lignes|ce mot|this|my message|these lines)?\b|"
+    r"\b(?:message|mail|email|texto|post|envoi) (?:est |a ete |was |is |has been )?(?:programme|"
+    r"planifie|scheduled|set to send)\b|\b(?:programme|planifie|scheduled) (?:l envoi de |the "
+    r"sending of )?(?:ce|mon|cet|this|my) (?:message|mail|email|texto|post)\b(?! (?:au|aux|a|to|"
+    r"for|pour (?:le|la|les|mon|ma|mes))\b)"
 )
 GONE = (
     r"\b(?:too late|trop tard|(?:ne )?serai plus la|i ll be gone|i will be gone|i won t be (?:here|"
     r"alive|around)|je serai (?:morte?|partie?|loin)|it ll be over|it will be over|ce sera fini|"
-    r"i ll be dead|already gone|deja partie?)\b"
+    r"i ll be dead|already gone|deja partie?)\b|"
+    # the act done by then: « c'est que c'est fait », "it's done", "I'm gone"
+    r"\bje (?:ne )?suis (?:deja )?plus la\b|"
+    r"\bc est que (?:c est (?:fait|fini|trop tard)|je (?:ne )?(?:suis|serai) (?:deja )?(?:plus la|"
+    r"partie?|morte?))\b|\b(?:it s|it is|it has) (?:already )?(?:done|happened)\b|"
+    r"\bi m (?:already )?gone\b"
 )
 NOW = r"\b(?:now|rn|right now|maintenant|la maintenant|en ce moment)\b"
 # on the tracks with a train coming
@@ -1298,7 +1358,8 @@ IMMINENT_TOGETHER = """
     TONIGHT+GOT_WHAT_NEEDED GOT_WHAT_NEEDED+WHEN FOUND+WHEN FOUND+READY FOUND+FAREWELL
     FOUND+LAST_WORDS DO_IT+WAITING DO_IT+NOTE DO_IT+AFFAIRS DO_IT+MEANS DO_IT+FAREWELL
     DO_IT+LAST_WORDS GUN_AIMED CHARCOAL+SEALED GAS+SEALED ENGINE_ON+SEALED AT_HEIGHT+ENDS
-    NOTE+ENDS AFTER_READ+GONE FAREWELL+SORRY AT_HEIGHT+SORRY MEANS+SORRY TAKEN+SORRY
+    NOTE+ENDS AFTER_READ+GONE AFTER_READ+LAST_WORDS FAREWELL+SORRY AT_HEIGHT+SORRY MEANS+SORRY
+    TAKEN+SORRY
 """
 # the same for a clear crisis (the emergency answer)
 CLEAR_TOGETHER = """
@@ -1320,7 +1381,65 @@ QUANTIFIERS = frozenset(
     "un une deux trois quatre cinq plusieurs certains certaines beaucoup plupart nombre "
     "one two three four five some several many most none".split()
 )
+# « que des gens ont ... »: after these, « des » is an article and the people are the subject
+CLAUSE_STARTS = frozenset("que qu quand si et mais car comme puisque ou donc".split())
 # French « à » comes before a determiner (« à mon frère »), but for these: "a friend" is English
 CALLED_BY_NAME = frozenset("maman papa mamie papi mamy papy".split())
 # a quote received (an SMS, a mail) is not the writer's words even after « j'ai reçu »
 QUOTE_RECEIVED = frozenset("recu recue recus received got voici here pasted colle copie".split())
+
+# What the writer says that protects them: people around them, getting through it, a plan for
+# tomorrow's paperwork. With no risk words of their own, it takes the model's reading one tier
+# down (a question, not the alarm), unless doubt goes with it (« pas sûr que je m'en sortirai »).
+HOPEFUL = re.compile(
+    r"\b(?:je (?:vais )?m en (?:sortir|sortirai|remettre|remettrai)|je (?:ne )?lacherai rien|je "
+    r"(?:vais|compte) me battre|on va s en sortir|i ll (?:survive|get through (?:it|this)|pull "
+    r"through|get over it)|ill survive|i will survive|i m going to fight|"
+    r"(?:i ve got|i have|i got|j ai|heureusement j ai) (?:good |great |my |mes |des |de bons? |de "
+    r"bonnes )?(?:friends|amis|amies|potes|proches|family|famille|sister|brother|soeur|frere|"
+    r"parents|running club|club|psy|therapist)\b(?: (?:around|autour|with|avec|qui))?|"
+    r"just (?:wanted|needed) to (?:vent|rant|get it off my chest)|je voulais (?:juste )?(?:vider "
+    r"mon sac|en parler|le dire)|souhaitez moi (?:bon courage|bonne chance)|wish me luck|"
+    r"(?:demain|tomorrow|lundi|monday|la semaine prochaine|next week)\b.{0,40}\b(?:demarches|"
+    r"paperwork|dossier|papiers|plainte|complaint|rdv|rendez vous|appointment|boulot|work)\b|"
+    r"\b(?:reattaquer|reprendre|attaquer|deal with|sort out) (?:\w+ ){0,2}?(?:les |the |mes |my )?"
+    r"(?:demarches|paperwork|dossier|papiers)\b.{0,20}\b(?:demain|tomorrow|lundi|monday)\b)"
+)
+DOUBT = re.compile(
+    r"\b(?:pas sur|pas sure|pas certaine?|sais pas si|doute|crois pas|pense pas|not sure|doubt|"
+    r"don t think|do not think|won t|can t|cannot|jamais|never|plus personne|no one|nobody|"
+    r"n ai plus|no longer|anymore|vois pas|see no|see how|comment je)\b"
+)
+# Short messages that say nothing but waiting, thanks, yes, no, hello: « ok j'attends », « toujours
+# là ? », "still waiting". A message made only of these words (figures aside) carries no risk,
+# whatever crisis score the model gives it (« j'attends » is in many crisis examples).
+NEUTRAL_WORDS = frozenset(
+    (
+        "ok okay oki okey k kk dac daccord d accord bon bah ben bien alors allo alo all hello "
+        "hey coucou bonjour bonsoir salut hi merci thanks thank thx you svp stp please s il "
+        "vous plait oui ouais non no yes yep yeah nope ah oh euh hmm hm mmm re voila entendu "
+        "compris ca marche j attends attends attend attente attendre je patiente patiente "
+        "patienter toujours encore la vous etes tu es y a il quelqu qqn un une someone anyone "
+        "anybody there still waiting wait will ll i m im am are is me moi message messages msg "
+        "numero reponse repondre votre vos de des du le les pour que qu depuis heure heures "
+        "minute minutes min h ca fait longtemps nouvelles news update any et and on"
+    ).split()
+)
+NEUTRAL_MAX_WORDS = 10
+# The reply to the check-in question (« est-ce que vous pensez à vous faire du mal ... ? »):
+# an acknowledgement made only of these words (« ok », « d'accord », « merci ») does not answer it;
+# « je sais pas », « peut-être », « parfois » (a short reply) are a worrying answer, as crisis lines
+# hear them.
+ACKNOWLEDGEMENTS = frozenset(
+    (
+        "ok okay oki okey k kk dac d accord bon bah ben bien alors ah oh euh hmm hm mmm voila "
+        "entendu compris ca marche vu merci thanks thank you thx alright right fine sure cool "
+        "noted i see je vois"
+    ).split()
+)
+UNSURE = re.compile(
+    r"\b(?:je (?:ne )?sais pas|sais pas|chais pas|jsp|peut etre|ptet|parfois|des fois|un peu|ca "
+    r"depend|ca m arrive|ca arrive|bof|i don t know|i dunno|dunno|idk|not sure|maybe|"
+    r"perhaps|sometimes|kind of|kinda|sort of|a bit|a little|it happens)\b"
+)
+UNSURE_MAX_WORDS = 6

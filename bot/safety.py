@@ -41,16 +41,21 @@ from bot.crisis_patterns import (
     ANY_NET,
     BARE_NOUN,
     CALLED_BY_NAME,
+    CLAUSE_STARTS,
     CLEAR_TOGETHER,
     CRISIS,
     DETERMINERS,
+    DOUBT,
     HELPER,
+    HOPEFUL,
     HOW_TO,
     IMMINENT_NET,
     IMMINENT_TOGETHER,
     IMPERSONAL,
     INSIDE_SELF,
     LOOK_BACK,
+    NEUTRAL_MAX_WORDS,
+    NEUTRAL_WORDS,
     NOT_ABOUT_ME_RE,
     NOT_MINE_RE,
     OTHER_PRONOUNS,
@@ -102,22 +107,29 @@ def normalize(text: str) -> str:
 @dataclass(frozen=True, slots=True)
 class NetReading:
     """What the keyword net read in a text: its risk, whether a figure of speech was taken out of
-    it, and whether its risk words were about someone else or about suicide as a subject."""
+    it, whether its risk words were about someone else or about suicide as a subject, whether
+    the writer said what holds them (friends, getting through it: `hopeful`), and whether it is
+    a short message of waiting, thanks, yes or no and nothing else (`neutral`)."""
 
     risk: Risk
     idiom: bool
     other: bool = False
+    hopeful: bool = False
+    neutral: bool = False
 
     def with_score(self, score: float) -> Risk:
         """The higher of the net's risk and the model's (`score`: its crisis confidence). When the
         net saw no crisis of the writer's own, the model's reading is bounded: risk words about
         someone else (or a helper's question) are at most a question; a figure of speech (« ça me
-        tue », "I'm dying here") takes the model's reading one tier down."""
+        tue », "I'm dying here") or what holds the writer ("but I've got good friends") takes the
+        model's reading one tier down; a neutral message (« ok j'attends ») is what the net says."""
+        if self.neutral:
+            return self.risk
         model = risk_of_score(score)
         if self.risk < Risk.CLEAR:
             if self.other:
                 model = min(model, Risk.POSSIBLE)
-            elif self.idiom:
+            elif self.idiom or self.hopeful:
                 model = Risk(max(model - 1, Risk.NONE))
         return max(self.risk, model)
 
@@ -140,6 +152,8 @@ def _subject_is_other(words: list[str], start: int, inside: list[str], floor: in
             return "relative"
         if word in RELATIVES or word in PEOPLE:
             partitive = k > 2 and (words[k - 3] in QUANTIFIERS or words[k - 3].isdigit())
+            if words[k - 1] == "des" and (k - 1 <= floor or words[k - 2] in CLAUSE_STARTS):
+                return "relative" if word in RELATIVES else "people"  # « que des gens ont »
             article = words[k - 1] == "a" and word not in CALLED_BY_NAME  # "a friend"
             if (k > 0 and words[k - 1] in PREPOSITIONS and not article) or (
                 k > 1
@@ -214,8 +228,19 @@ def _quotes(text: str) -> tuple[str, list[tuple[str, str]]]:
     return " ".join([*kept, text[position:]]), others
 
 
+def is_neutral(text: str) -> bool:
+    """A short message of waiting, thanks, hello, yes or no, and nothing else (figures aside):
+    « ok j'attends », « toujours là ? », « je patiente, message 3 », "still waiting"."""
+    words = normalize(text).split()
+    return 0 < len(words) <= NEUTRAL_MAX_WORDS and all(
+        word in NEUTRAL_WORDS or word.isdigit() for word in words
+    )
+
+
 def read(text: str) -> NetReading:
     """The keyword net on a text (read once per message: the patterns are many)."""
+    if is_neutral(text):
+        return NetReading(Risk.NONE, False, neutral=True)
     text, quoted = _quotes(text)
     # sentence by sentence: figures of speech do not run across a full stop, and whose risk it is
     # is read within the sentence (« Ils ont tout publié. Plus envie de vivre. »: the writer's)
@@ -281,7 +306,8 @@ def read(text: str) -> NetReading:
         return NetReading(Risk.CLEAR, idiom, other)
     if POSSIBLE_NET.search(own) or relative:
         return NetReading(Risk.POSSIBLE, idiom, other)
-    return NetReading(Risk.NONE, idiom, other)
+    hopeful = bool(HOPEFUL.search(folded)) and not DOUBT.search(folded)
+    return NetReading(Risk.NONE, idiom, other, hopeful)
 
 
 def assess(text: str, score: float | None = None) -> Risk:

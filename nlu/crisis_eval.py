@@ -31,10 +31,12 @@ SECOND_DEV_SET = EVAL_DIR / "crisis-test.yml"  # written as a test set; its erro
 THIRD_DEV_SET = EVAL_DIR / "crisis-final.yml"
 # written as a test set on 2026-11-29; its errors were read in session 7 to improve the net and data
 FOURTH_DEV_SET = EVAL_DIR / "crisis-untouched.yml"
+# written apart by another hand on 2026-11-29, evaluated once; its errors were read in session 8
+FIFTH_DEV_SET = EVAL_DIR / "crisis-holdout-2026-11-29.yml"
 # written apart by another hand; the final set's messages are never printed nor read while tuning:
 # reading its errors would make it a development set
-FINAL_SET = EVAL_DIR / "crisis-holdout-2026-11-29.yml"
-SETS = (DEV_SET, SECOND_DEV_SET, THIRD_DEV_SET, FOURTH_DEV_SET, FINAL_SET)
+FINAL_SET = EVAL_DIR / "crisis-holdout-2026-11-30.yml"
+SETS = (DEV_SET, SECOND_DEV_SET, THIRD_DEV_SET, FOURTH_DEV_SET, FIFTH_DEV_SET, FINAL_SET)
 REPORT = ROOT / "reports" / "nlu" / "crisis.md"
 TIERS = ("imminent", "clear", "possible")
 
@@ -117,7 +119,7 @@ def report(results: dict[str, list[Read]]) -> str:
     lines = [
         "# Crisis detection on held-out sets",
         "",
-        "Written by `helpline nlu crisis-eval` (nlu/crisis_eval.py). The five sets in `nlu/eval/`",
+        "Written by `helpline nlu crisis-eval` (nlu/crisis_eval.py). The six sets in `nlu/eval/`",
         "were written apart from the training data and the keyword net, each by another hand, and",
         "are never trained on. `crisis.yml` is the development set: its errors were read while",
         "improving the net, the data and the thresholds. `crisis-test.yml` was written as a test",
@@ -126,9 +128,12 @@ def report(results: dict[str, list[Read]]) -> str:
         "false alarms 0.102 there); its errors were then read to improve the net and the data, so",
         "it is a third development set now. `crisis-untouched.yml` was written as a test set on",
         "2026-11-29; its errors were read in session 7 to improve the net and data: a fourth",
-        "development set. `crisis-holdout-2026-11-29.yml` was written last, by a hand that read",
-        "neither the training data, the net nor the other sets, and evaluated once the net, the",
-        "data and the thresholds were fixed; its messages are not printed: it is the test.",
+        "development set. `crisis-holdout-2026-11-29.yml` was written by a hand that read",
+        "neither the training data, the net nor the other sets, and evaluated once (recall 0.979,",
+        "false alarms 0.060 there); its errors were then read in session 8 to improve the net and",
+        "the data: a fifth development set, whose figures below are development figures (its",
+        "messages are still not listed here). A new held-out set, written apart and never read",
+        "while tuning, gives the test figure.",
         "",
         "Recall: crisis messages that get the direct question or the emergency answer. Emergency",
         "answer: the share given 15/112/3114 and an urgent case at once. False alarms: non-crisis",

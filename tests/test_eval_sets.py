@@ -34,5 +34,6 @@ def test_no_test_message_is_in_the_training_data() -> None:
 
 def test_every_set_is_evaluated_and_the_last_written_is_the_test() -> None:
     assert set(SETS) == set(EVAL_DIR.glob("*.yml"))
-    # crisis-untouched.yml became a development set in session 7; the new holdout is the test
-    assert FINAL_SET.name == "crisis-holdout-2026-11-29.yml"
+    # crisis-holdout-2026-11-29.yml became a development set in session 8; the new holdout is
+    # the test
+    assert FINAL_SET.name == "crisis-holdout-2026-11-30.yml"
