@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.agents_groups import groups_from_settings
@@ -32,6 +33,7 @@ from storage.retention import RetentionDone, apply_retention
 T = TypeVar("T")
 # the engine's fallback bar, read once from config.yml (the model's FallbackClassifier)
 THRESHOLD = fallback_threshold()
+RETENTION_LOCK = 18_005  # advisory lock key (the others: storage/workers.py)
 
 
 def run(main: Coroutine[Any, Any, T]) -> T:
@@ -66,9 +68,16 @@ class Helpline:
     followups: DueFollowups
 
 
-async def retention(sessions: async_sessionmaker[AsyncSession], days: int) -> RetentionDone:
-    """Apply the retention period (storage.retention) in one transaction."""
+async def retention(sessions: async_sessionmaker[AsyncSession], days: int) -> RetentionDone | None:
+    """Apply the retention period (storage.retention) in one transaction. On PostgreSQL one
+    worker at a time: another starting at the same moment skips it (None), the first does it."""
     async with sessions() as session, session.begin():
+        if session.bind.dialect.name == "postgresql":
+            taken = await session.scalar(
+                text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": RETENTION_LOCK}
+            )
+            if not taken:
+                return None
         return await apply_retention(session, days, THRESHOLD)
 
 

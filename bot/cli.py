@@ -126,6 +126,9 @@ async def _purge() -> int:
         done = await retention(session_factory(database), settings.retention_days)
     finally:
         await database.dispose()
+    if done is None:
+        print("another process is applying the retention period right now: nothing done here")
+        return 0
     print(
         f"past {settings.retention_days} days: {done.messages} messages deleted, "
         f"{done.topics} closed cases' topics queued for deletion (the running bot deletes them), "

@@ -7,7 +7,9 @@ in batches. What a crash (SIGKILL, power cut) left unsent is still there at the 
 `pending` gives it back, in order, and the channel sends it then. Sending is at least once: a
 crash between a send and its deletion sends that turn again, never none.
 
-One serving process per database for now: at start it takes every row as left by a crash.
+One process on SQLite: at start it takes every row as left by a crash. Several workers on
+PostgreSQL: each row records the worker sending it (storage/job_locks.py), and only a dead
+worker's rows are sent again, by one worker (`adopt`, bot/telegram/sending.py `Resender`).
 
 Once sent, a message's id is noted in `trail` (bot/discretion.py) for 48 hours, so that the
 bot can delete it from the chat (/delete, discreet mode).
@@ -15,16 +17,24 @@ bot can delete it from the chat (/delete, discreet mode).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import logging
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.discretion import ChatTrail
 from bot.replies import Button, LetterFile, Reply
 from storage.batches import BatchWriter
 from storage.deliveries import DeliveryRepository
+from storage.inbound import is_lost_connection
+from storage.workers import Worker, is_postgresql, worker_of
+
+log = logging.getLogger(__name__)
+REMOVE_AGAIN = 0.5  # seconds: sent deliveries whose removal the database missed (restarting)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +101,16 @@ class Deliveries:
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
-        self._sent = BatchWriter[int](sessions, _remove, "sent deliveries")
+        self._sent = BatchWriter[int](sessions, self._remove, "sent deliveries")
+        engine = sessions.kw.get("bind")
+        # several workers (PostgreSQL): this process's worker, whose id the rows it owes carry
+        self.worker: Worker | None = (
+            worker_of(engine) if isinstance(engine, AsyncEngine) and is_postgresql(engine) else None
+        )
+        if self.worker is not None:
+            # removed at once (what is sent meanwhile joins the next write): a worker killed
+            # between a send and its removal has it sent again, and that window is the write's
+            self._sent.COALESCE = 0.0
         # the ids of the messages sent, for 48 hours (bot/discretion.py)
         self.trail = ChatTrail(sessions)
 
@@ -110,12 +129,62 @@ class Deliveries:
             rows = await DeliveryRepository(session).pending(channel)
         return [Pending(r.id, r.chat_id, from_rows(r.items), r.urgent) for r in rows]
 
+    async def owners(self, channel: str) -> set[int | None]:
+        """The workers whose deliveries are unsent (None: rows written with no worker)."""
+        async with self.sessions() as session:
+            return await DeliveryRepository(session).owners(channel)
+
+    async def adopt(
+        self, channel: str, owners: Collection[int | None], worker: int
+    ) -> list[Pending]:
+        """Take over the unsent deliveries of dead workers: `worker` sends them now."""
+        async with self.sessions() as session, session.begin():
+            rows = await DeliveryRepository(session).adopt(channel, owners, worker)
+        return [Pending(r.id, r.chat_id, from_rows(r.items), r.urgent) for r in rows]
+
+    async def before(
+        self, channel: str, chat_id: str, delivery: int
+    ) -> tuple[list[tuple[int, int, bool]], bool]:
+        """PostgreSQL: the chat's deliveries older than `delivery` that other workers owe (id,
+        worker, alive), and whether this worker's own lock is held (storage.deliveries)."""
+        assert self.worker is not None
+        async with self.sessions() as session:
+            return await DeliveryRepository(session).before(
+                channel, chat_id, delivery, self.worker.id
+            )
+
+    async def adopt_rows(self, ids: Collection[int], owners: Collection[int]) -> list[Pending]:
+        """Take over these deliveries of dead workers, if nobody did: this worker sends them."""
+        assert self.worker is not None
+        async with self.sessions() as session, session.begin():
+            rows = await DeliveryRepository(session).adopt_rows(ids, owners, self.worker.id)
+        return [Pending(r.id, r.chat_id, from_rows(r.items), r.urgent) for r in rows]
+
+    async def left(self, delivery: int, items: Sequence[Item]) -> None:
+        """Part of a delivery went: only `items` are left to send (should its worker die)."""
+        try:
+            async with self.sessions() as session, session.begin():
+                await DeliveryRepository(session).keep(delivery, to_rows(items))
+        except (DBAPIError, OSError) as error:  # at worst, what went is sent again
+            log.warning("a delivery's progress not noted: %s", type(error).__name__)
+
+    async def _remove(self, session: AsyncSession, sent: list[int]) -> None:
+        try:
+            await DeliveryRepository(session).remove(sent)
+        except (DBAPIError, OSError) as error:
+            if not is_lost_connection(error):
+                raise
+            # the database is restarting: removed later, or the chat's next replies (another
+            # worker's) would wait for these as if still owed, and a restart would send them
+            log.warning("%d sent deliveries removed later: the database is away", len(sent))
+            asyncio.get_running_loop().call_later(REMOVE_AGAIN, self._again, list(sent))
+
+    def _again(self, sent: list[int]) -> None:
+        for delivery in sent:
+            self._sent.add(delivery)
+
     async def drop(self, channel: str) -> None:
         """Forget the channel's unsent deliveries (a console's, whose terminal is gone)."""
         for pending in await self.pending(channel):
             self.done(pending.id)
         await self.flush()
-
-
-async def _remove(session: AsyncSession, sent: list[int]) -> None:
-    await DeliveryRepository(session).remove(sent)

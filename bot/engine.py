@@ -39,6 +39,7 @@ from nlu.client import NLUUnavailable, ParseResult
 from responses import Catalogue
 from storage.chat_messages import ChatMessageRepository
 from storage.deliveries import DeliveryRepository
+from storage.inbound import hold_turn
 from storage.models import Patient, utcnow
 from storage.repositories import MessageRepository, PatientRepository
 from storage.session import wrote_agents_outbox
@@ -67,7 +68,10 @@ class Engine:
         self.operator = operator.strip()
         # "now", naive UTC: when a letter was sent, when follow-ups are due (tests move it)
         self.clock = clock
-        # one turn at a time per patient: replies stay in order and state updates don't race
+        # one turn at a time per patient: replies stay in order and state updates don't race;
+        # on PostgreSQL, across processes too: each turn's transaction first takes the
+        # patient's advisory lock (storage.inbound.hold_turn), which also marks the Telegram
+        # update being handled as handled, in the turn's commit
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
@@ -130,6 +134,7 @@ class Engine:
         free_text = incoming.button is None and not is_command_text(incoming)
         writes = written_language(incoming.text) if free_text else None
         async with self.sessions() as session, session.begin():
+            await hold_turn(session, incoming.channel, incoming.chat_id)
             patients = PatientRepository(session)
             patient, created, case = await patients.arrive(
                 incoming.channel, incoming.chat_id, incoming.client_language
@@ -177,6 +182,7 @@ class Engine:
         """Store what the patient sent without answering it (a flood being throttled);
         `notice` names a phrase to send instead, once."""
         async with self.sessions() as session, session.begin():
+            await hold_turn(session, incoming.channel, incoming.chat_id)
             patient, _, case = await PatientRepository(session).arrive(
                 incoming.channel, incoming.chat_id, incoming.client_language
             )

@@ -1,4 +1,9 @@
-"""A job the serving process runs on a schedule (the retention period), outliving its errors."""
+"""A job the serving process runs on a schedule (the retention period), outliving its errors.
+
+With several workers on one PostgreSQL (storage/job_locks.py), a job given `locks` runs in one
+worker at a time: before each run its worker takes (or keeps) the lock named after the job; the
+others skip their run, and the first of them to try after the holder died takes the job over.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,17 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 log = logging.getLogger(__name__)
+
+
+class Locks(Protocol):
+    """storage.job_locks.WorkerLocks, as a job sees it."""
+
+    async def take(self, name: str) -> bool: ...
+
+    async def release(self, name: str) -> None: ...
 
 
 class Every:
@@ -22,11 +36,14 @@ class Every:
         name: str,
         *,
         at_start: bool = False,
+        locks: Locks | None = None,
     ) -> None:
         self.seconds = seconds
         self.job = job
         self.name = name
         self.at_start = at_start
+        self.locks = locks
+        self.runs = 0  # in this worker (tests, logs)
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -38,6 +55,12 @@ class Every:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if self.locks is not None:  # another worker takes the job at its next run
+            await self.locks.release(self.lock_name)
+
+    @property
+    def lock_name(self) -> str:
+        return f"job:{self.name}"
 
     async def _forever(self) -> None:
         if self.at_start:
@@ -48,6 +71,9 @@ class Every:
 
     async def _run(self) -> None:
         try:
+            if self.locks is not None and not await self.locks.take(self.lock_name):
+                return  # another worker runs it
+            self.runs += 1
             await self.job()
         except Exception as error:
             log.error("%s failed: %s", self.name, type(error).__name__)

@@ -3,7 +3,7 @@
 from functools import lru_cache
 from typing import Literal, Self
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from nlu.rasa import auth_token
@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = None
     webhook_host: str = "127.0.0.1"
     webhook_port: int = 8080
+    # --- Telegram's bot-wide send limit (bot/telegram/send_queue.py, send_budget.py) ---
+    # messages a second from the bot, all chats and (on PostgreSQL) all workers together
+    telegram_global_rate: float = Field(default=30.0, gt=0)
+    # seconds a patient's reply waits in that line before they see "typing…"
+    telegram_typing_after: float = 3.0
+    # --- end of the bot-wide send limit ---
     helpline_agents_chat_id: int | None = None
     # --- several agents' groups (bot/agents_groups.py): "CHAT_ID:NAME[:RULES], ...", e.g.
     # "-1001000:fr, -1002000:en, -1003000:urgent"; unset: HELPLINE_AGENTS_CHAT_ID alone ---

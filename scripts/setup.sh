@@ -81,6 +81,10 @@ apt_install() {  # PACKAGE WHAT-NEEDS-IT
 if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   apt_install postgresql tests/test_postgres.py
 fi
+# nginx in front of several webhook workers (deploy/nginx.conf), as tests/test_cluster_*.py run it
+if [ ! -x /usr/sbin/nginx ]; then
+  apt_install nginx tests/test_cluster_topology.py
+fi
 # Debian's chromium, driven by Playwright (which never downloads a browser here: no
 # `playwright install`), for the review workspace's browser test
 if [ ! -x /usr/bin/chromium ]; then

@@ -14,7 +14,7 @@ from typing import Any
 import aiosqlite
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, text
 from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import (
 
 from storage.session import ON_AGENTS_OUTBOX, HelplineSession
 
+MIGRATE_LOCK = 18_000  # advisory lock key (the others: storage/workers.py)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 log = logging.getLogger(__name__)
@@ -193,7 +194,9 @@ def _sqlite_begin(connection: Any) -> None:
 def create_engine(url: str) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(url)
+        # a pooled connection is checked before use: after PostgreSQL restarts, the workers'
+        # pools hold dead connections, and each would fail one request before being replaced
+        return create_async_engine(url, pool_pre_ping=True)
     path = _sqlite_file(parsed)
     if path is not None:
         _make_private_folder(path.parent)
@@ -237,4 +240,9 @@ def _upgrade(connection: Connection) -> None:
 async def migrate(engine: AsyncEngine) -> None:
     """Bring the schema to the latest migration (idempotent)."""
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # several workers start at once: one migrates, the others wait, then find it done
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_LOCK}
+            )
         await connection.run_sync(_upgrade)

@@ -482,9 +482,14 @@ class BotAPIEmulator:
         self._rate_log: dict[int, list[float]] = {}
         self._bot_rate: tuple[int, float] | None = None
         self._bot_rate_log: deque[float] = deque()
-        self.rate_refusals = 0  # 429s answered by limit_rate and limit_bot_rate
+        self._chat_rate: tuple[int, float] | None = None  # limit_chat_rate: every private chat
+        self.rate_refusals = 0  # 429s answered by limit_rate, limit_chat_rate and limit_bot_rate
+        # the same 429s by limit: "bot" (bot-wide), "group" (limit_rate), "chat" (limit_chat_rate)
+        self.rate_refusals_by: dict[str, int] = {"bot": 0, "group": 0, "chat": 0}
         self._file_paths: dict[str, str] = {}
         self._extra: dict[str, Any] = {}
+        # deliver_webhook_forever: each update's webhook answers, in order (0: none came)
+        self.webhook_statuses: dict[int, list[int]] = {}
         methods: dict[str, Callable[[JSON, dict[str, _Upload]], Any]] = {
             "getMe": self._get_me,
             "getUpdates": self._get_updates,
@@ -769,13 +774,19 @@ class BotAPIEmulator:
         if method not in RATE_LIMITED:
             return
         chat_id = _as_chat_id(params.get("chat_id"))
-        if not isinstance(chat_id, int) or chat_id not in self._rate_limits:
+        if not isinstance(chat_id, int):
             return
-        count, window = self._rate_limits[chat_id]
+        if chat_id in self._rate_limits:
+            (count, window), kind = self._rate_limits[chat_id], "group"
+        elif self._chat_rate is not None and chat_id > 0:
+            (count, window), kind = self._chat_rate, "chat"
+        else:
+            return
         now = time.monotonic()
         recent = [t for t in self._rate_log.get(chat_id, []) if now - t < window]
         if len(recent) >= count:
             self.rate_refusals += 1
+            self.rate_refusals_by[kind] += 1
             retry = max(1, int(recent[0] + window - now + 0.999))
             raise ApiError(429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})
         recent.append(now)
@@ -787,6 +798,12 @@ class BotAPIEmulator:
         answer 429 with ``retry_after``. A message refused by either limit counts toward none."""
         self._bot_rate = (count, per_seconds)
 
+    def limit_chat_rate(self, count: int, per_seconds: float) -> None:
+        """Like Telegram's limit on messages into one private chat (about one a second, short
+        bursts allowed): into any private chat without a ``limit_rate`` of its own, more than
+        ``count`` messages within ``per_seconds`` answer 429 with ``retry_after``."""
+        self._chat_rate = (count, per_seconds)
+
     def _check_bot_rate(self, method: str) -> None:
         if self._bot_rate is None or method not in RATE_LIMITED:
             return
@@ -796,6 +813,7 @@ class BotAPIEmulator:
             recent.popleft()
         if len(recent) >= count:
             self.rate_refusals += 1
+            self.rate_refusals_by["bot"] += 1
             retry = max(1, int(recent[0] + window - now + 0.999))
             raise ApiError(429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})
 
@@ -1032,6 +1050,62 @@ class BotAPIEmulator:
                     f"{timeout}s ({posts} posts)"
                 ) from None
         return posts
+
+    async def deliver_webhook_forever(self, *, retry_after: float = 0.05) -> None:
+        """Deliver updates like Telegram while a webhook is set, until cancelled: every update
+        pushed is posted at once, in update_id order, at most the webhook's ``max_connections``
+        posts in flight, each posted again every ``retry_after`` seconds until answered 2xx (a
+        refused connection, an error status or no answer alike); a reply-in-webhook is executed.
+        ``webhook_statuses`` records every update's answers (0: none came)."""
+        if self._webhook is None:
+            raise RuntimeError("no webhook is set: the bot must call setWebhook first")
+        webhook = self._webhook
+        allowed = webhook["allowed_updates"]
+        headers = {}
+        if secret := webhook.get("secret_token"):
+            headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+        slots = asyncio.Semaphore(webhook["max_connections"])  # first come, first served
+        started: set[int] = set()
+
+        async def deliver(session: aiohttp.ClientSession, update: JSON) -> None:
+            update_id, reply = update["update_id"], None
+            async with slots:
+                while True:
+                    status = 0
+                    try:
+                        async with session.post(
+                            webhook["url"], json=update, headers=headers
+                        ) as response:
+                            status = response.status
+                            if 200 <= status < 300:
+                                reply = await self._read_webhook_reply(response)
+                    except (aiohttp.ClientError, TimeoutError):
+                        pass
+                    self.webhook_statuses.setdefault(update_id, []).append(status)
+                    if 200 <= status < 300:
+                        break
+                    await asyncio.sleep(retry_after)
+            self._updates = [u for u in self._updates if u["update_id"] != update_id]
+            if reply is not None:
+                await self._call(*reply)
+            self._notify()
+
+        connector = aiohttp.TCPConnector(limit=webhook["max_connections"])
+        timeout = aiohttp.ClientTimeout(total=60)  # Telegram gives up on a post after a while
+        async with (
+            aiohttp.ClientSession(connector=connector, timeout=timeout) as session,
+            asyncio.TaskGroup() as posting,
+        ):
+            while True:
+                changed = self._updates_changed
+                for update in self._updates:
+                    kind = _update_type(update)
+                    wanted = kind in allowed if allowed else kind not in NOT_DEFAULT_UPDATES
+                    if update["update_id"] in started or not wanted:
+                        continue
+                    started.add(update["update_id"])
+                    posting.create_task(deliver(session, _json_copy(update)))
+                await changed.wait()
 
     # ------------------------------------------------------------------ HTTP plumbing
 

@@ -166,6 +166,22 @@ async def test_retry_after_from_fail_next(emulator: BotAPIEmulator, bot: Bot) ->
     assert [m["text"] for m in emulator.sent(11)] == ["hello again"]
 
 
+async def test_chat_rate_limits_each_private_chat(emulator: BotAPIEmulator, bot: Bot) -> None:
+    emulator.limit_chat_rate(2, 60.0)
+    emulator.limit_rate(-100500, 1, 60.0)  # a group's own limit takes its place there
+    for chat in (41, 42):
+        await bot.send_message(chat, "un")
+        await bot.send_message(chat, "deux")
+    with pytest.raises(TelegramRetryAfter):
+        await bot.send_message(41, "trois")
+    await bot.send_message(-100500, "groupe")
+    with pytest.raises(TelegramRetryAfter):
+        await bot.send_message(-100500, "encore")
+    assert emulator.rate_refusals == 2
+    assert emulator.rate_refusals_by == {"bot": 0, "group": 1, "chat": 1}
+    assert [m["text"] for m in emulator.sent(41)] == ["un", "deux"]
+
+
 async def test_fail_next_server_error_times(emulator: BotAPIEmulator, bot: Bot) -> None:
     emulator.fail_next("getMe", times=2, error_code=502)
     for _ in range(2):

@@ -35,9 +35,11 @@ from bot.telegram.middlewares import (
 )
 from bot.telegram.render import to_html_parts
 from bot.telegram.send_queue import SendQueue, send_queued
-from bot.telegram.sending import RetryMiddleware, resend_pending
+from bot.telegram.sending import Resender, RetryMiddleware
 from bot.telegram.session import HelplineSession
 from responses import Catalogue
+from storage.inbound import SharedInbound
+from storage.job_locks import WorkerLocks
 
 log = logging.getLogger(__name__)
 COMMANDS = ("start", "help", "human", "privacy", "consent", "language", "discreet")
@@ -63,7 +65,8 @@ def build_bot(settings: Settings, send_queue: SendQueue | None = None) -> Bot:
     # inside the retries: a message sent again after a 5xx or a 429 waits for its turn again;
     # the group's turn before the bot-wide line's, so that it holds no place there meanwhile
     session.middleware(GroupPacing(settings.agents_rate_limit, settings.agents_rate_window))
-    session.middleware(send_queue or SendQueue())
+    # TELEGRAM_GLOBAL_RATE; on PostgreSQL, shared by every worker through the database
+    session.middleware(send_queue or SendQueue.for_settings(settings))
     return Bot(
         settings.telegram_bot_token.get_secret_value(),
         session=session,
@@ -110,11 +113,17 @@ def build_dispatcher(helpline: Helpline) -> Dispatcher:
     settings = helpline.settings
     # one delivery per agents' group, each paced on its own (bot/agents_groups.py)
     groups = helpline.escalations.groups
+    # issue 18, background jobs: on PostgreSQL each job and each group's delivery is run by one
+    # worker at a time, taken over when it dies (storage/job_locks.py); SQLite: all run here
+    locks = WorkerLocks.of(helpline.sessions)
     group_delivery = GroupLanes(
-        helpline.escalations, helpline.sessions, written=helpline.agents_outbox_written
+        helpline.escalations,
+        helpline.sessions,
+        written=helpline.agents_outbox_written,
+        locks=locks,
     )
     # discreet mode: the chats' messages past their delay deleted (bot/discretion.py)
-    sweeper = Sweeper(helpline.deliveries.trail)
+    sweeper = Sweeper(helpline.deliveries.trail, locks=locks)
     dp = Dispatcher(
         disable_fsm=True,  # conversation state lives in the database, kept by the engine
         engine=helpline.engine,
@@ -122,17 +131,24 @@ def build_dispatcher(helpline: Helpline) -> Dispatcher:
         deliveries=helpline.deliveries,
         group_delivery=group_delivery,
         sweeper=sweeper,
+        worker_locks=locks,
         agents_chat_id=groups.default_chat,
         agents_chat_ids=groups.chat_ids,
         catalogue=helpline.engine.catalogue,
     )
     # first: each patient's updates in order, before anything awaits
-    dp.update.outer_middleware(OrderMiddleware())
-    deduplication = DeduplicationMiddleware(helpline.sessions)
+    # on PostgreSQL, order, duplicates and floods shared by all the workers (storage/inbound.py)
+    inbound = SharedInbound.for_sessions(helpline.sessions)
+    dp.update.outer_middleware(OrderMiddleware(inbound))
+    deduplication = DeduplicationMiddleware(helpline.sessions, inbound)
     dp.update.outer_middleware(deduplication)
     dp.shutdown.register(deduplication.flush)
     # one window per patient for messages and edits: fifteen edits are not fifteen answers
-    throttle = ThrottlingMiddleware(settings.throttle_messages, settings.throttle_seconds)
+    throttle = ThrottlingMiddleware(
+        settings.throttle_messages, settings.throttle_seconds, shared=inbound
+    )
+    if inbound is not None:
+        dp.shutdown.register(inbound.stop)  # (it starts at the first update)
     dp.message.outer_middleware(throttle)
     dp.edited_message.outer_middleware(throttle)
     # every button press is answered (the spinner stops) before its handler runs
@@ -145,13 +161,18 @@ def build_dispatcher(helpline: Helpline) -> Dispatcher:
         buttons.make_router(),  # after agents: it takes any button left, the agents' are theirs
     )
     dp.errors.register(on_error)
+    dp.startup.register(locks.start)  # first: what the worker writes carries its id
     dp.startup.register(set_commands)
     # before the first update: what a crash left unsent goes ahead of the new turns
-    dp.startup.register(resend_pending)
+    resender = Resender(helpline.engine, helpline.deliveries, locks)  # a dead worker's too
+    dp.startup.register(resender.start)
+    dp.shutdown.register(resender.stop)
     dp.startup.register(group_delivery.start)
     dp.shutdown.register(group_delivery.stop)
     # the follow-ups patients asked for, once due (bot/followups.py), after what a crash left
-    followup_sender = FollowupSender(helpline.followups, helpline.engine, helpline.deliveries)
+    followup_sender = FollowupSender(
+        helpline.followups, helpline.engine, helpline.deliveries, locks=locks
+    )
     dp.startup.register(followup_sender.start)
     dp.shutdown.register(followup_sender.stop)  # before the queue drains
     dp.shutdown.register(send_queued)
@@ -160,24 +181,27 @@ def build_dispatcher(helpline: Helpline) -> Dispatcher:
     async def apply_retention() -> None:
         await retention(helpline.sessions, settings.retention_days)
 
-    retention_job = Every(settings.retention_check_minutes * 60, apply_retention, "retention")
+    retention_job = Every(
+        settings.retention_check_minutes * 60, apply_retention, "retention", locks=locks
+    )
     dp.startup.register(retention_job.start)
     dp.shutdown.register(retention_job.stop)
     if groups.chat_ids:  # cases open only with an agents' group
         # waiting cases recalled in the General topic, checked four times per reminder delay
         check = min(60.0, max(0.5, settings.case_reminder_minutes * 60 / 4))
-        reminders = Every(check, helpline.escalations.remind_waiting, "reminders")
+        reminders = Every(check, helpline.escalations.remind_waiting, "reminders", locks=locks)
         dp.startup.register(reminders.start)
         dp.shutdown.register(reminders.stop)
         # the agents' desk (bot/desk.py) takes its settings here, where cases can open, and
         # checks the response-time targets and the queue on a schedule
         desk = helpline.escalations.desk
         desk.policy = DeskPolicy.from_settings(settings)
-        desk_check = Every(desk.policy.check_every(), desk.check, "agents' desk")
+        desk_check = Every(desk.policy.check_every(), desk.check, "agents' desk", locks=locks)
         dp.startup.register(desk_check.start)
         dp.shutdown.register(desk_check.stop)
     dp.startup.register(sweeper.start)
     dp.shutdown.register(sweeper.stop)
+    dp.shutdown.register(locks.close)  # after the jobs stopped: the others take them over
     return dp
 
 
@@ -208,6 +232,9 @@ def build_webhook_app(helpline: Helpline, bot: Bot, dp: Dispatcher) -> web.Appli
     SimpleRequestHandler(
         dp,
         bot,
+        # several workers (PostgreSQL): answered once handled, so that Telegram posts again
+        # what a worker killed mid-update never answered (storage/inbound.py takes it over)
+        handle_in_background=helpline.sessions.kw["bind"].dialect.name != "postgresql",
         secret_token=secret.get_secret_value(),
         arrival_window=WEBHOOK_ARRIVAL_WINDOW,
     ).register(app, path=WEBHOOK_PATH)

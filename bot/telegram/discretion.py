@@ -25,7 +25,7 @@ from aiogram.exceptions import (
 )
 
 from bot.discretion import ChatTrail
-from bot.schedule import Every
+from bot.schedule import Every, Locks
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
@@ -75,11 +75,16 @@ async def erase_chat(bot: Bot, trail: ChatTrail, chat_id: int) -> bool:
 
 class Sweeper:
     """Discreet mode: every `every` seconds (and once at start, for what came due while the bot
-    was stopped), the messages older than their chat's delay are deleted from the chats."""
+    was stopped), the messages older than their chat's delay are deleted from the chats. What
+    is due is read from the database (`chat_messages`, every worker's messages): with several
+    workers, `locks` (storage/job_locks.py) has one of them sweep for all."""
 
-    def __init__(self, trail: ChatTrail, every: float = SWEEP_EVERY) -> None:
+    def __init__(
+        self, trail: ChatTrail, every: float = SWEEP_EVERY, *, locks: Locks | None = None
+    ) -> None:
         self.trail = trail
         self.every = every
+        self.locks = locks
         self._job: Every | None = None
 
     async def sweep(self, bot: Bot) -> int:
@@ -99,7 +104,9 @@ class Sweeper:
         return deleted
 
     async def start(self, bot: Bot) -> None:
-        self._job = Every(self.every, partial(self.sweep, bot), "discreet mode", at_start=True)
+        self._job = Every(
+            self.every, partial(self.sweep, bot), "discreet mode", at_start=True, locks=self.locks
+        )
         await self._job.start()
 
     async def stop(self) -> None:

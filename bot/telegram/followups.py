@@ -1,7 +1,8 @@
 """Sending the follow-ups patients asked for (bot/followups.py) once they are due: a look every
 `every` seconds, and one at start for what came due while the bot was stopped. Each goes through
 the same path as every reply (bot/telegram/sending.py): the bot-wide pacing, each patient's
-order, the durable delivery; a patient who blocked the bot is marked and never retried."""
+order, the durable delivery; a patient who blocked the bot is marked and never retried. With
+several workers (`locks`, storage/job_locks.py), one of them sends them."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from aiogram import Bot
 from bot.deliveries import Deliveries
 from bot.engine import Engine
 from bot.followup_messages import DueFollowups
-from bot.schedule import Every
+from bot.schedule import Every, Locks
 from bot.telegram.discretion import CHANNEL
 from bot.telegram.sending import queue_items
 
@@ -28,11 +29,14 @@ class FollowupSender:
         engine: Engine,
         deliveries: Deliveries,
         every: float = CHECK_EVERY,
+        *,
+        locks: Locks | None = None,
     ) -> None:
         self.followups = followups
         self.engine = engine
         self.deliveries = deliveries
         self.every = every
+        self.locks = locks
         self._job: Every | None = None
 
     async def send_due(self, bot: Bot) -> int:
@@ -47,7 +51,9 @@ class FollowupSender:
         return len(due)
 
     async def start(self, bot: Bot) -> None:
-        self._job = Every(self.every, partial(self.send_due, bot), "follow-ups", at_start=True)
+        self._job = Every(
+            self.every, partial(self.send_due, bot), "follow-ups", at_start=True, locks=self.locks
+        )
         await self._job.start()
 
     async def stop(self) -> None:

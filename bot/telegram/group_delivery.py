@@ -9,6 +9,20 @@ is logged by its kind and left in place, passed over until a version that knows 
 
 Pacing to Telegram's group limit (about 20 messages a minute) is not done here: every request
 into a group waits its turn in the bot session's `GroupPacing` (group_pacing.py).
+
+Several workers on one PostgreSQL (`locks`, storage/job_locks.py): one delivers each group, the
+holder of the lock `outbox:<group>`; the others try every `retry` seconds (and when woken) and
+the first to try after the holder died takes over. The holder looks at its lock before each row
+and stops at once when it lost it (its connection broke), then competes again. Telegram has no
+idempotency key, so what is left is the window between a send and the row's deletion:
+- before each send the row is claimed (`job_claims`: which row, which worker, since when), in
+  the transaction that reads it; the claim goes with the row. A worker taking the group over
+  while another worker's claim is younger than `claim_grace` waits: a holder that lost its lock
+  mid-send finishes that send and deletes the row (a deletion that failed is retried, without
+  the lock: the row was sent) rather than see it sent twice;
+- a holder that stops (a restart) lets the row it is sending finish first (`STOP_WAIT`);
+- what remains: a worker killed (or cut from PostgreSQL longer than `claim_grace`) after
+  Telegram took a message and before the deletion committed: that message goes twice.
 """
 
 from __future__ import annotations
@@ -17,6 +31,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
+from datetime import timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
@@ -36,7 +51,8 @@ from bot.telegram.group_senders import (
 )
 from storage.agents_groups import in_group
 from storage.cases import OutboxRepository
-from storage.models import Case, GroupPost, Patient
+from storage.job_locks import WorkerLocks
+from storage.models import Case, GroupPost, JobClaim, Patient, utcnow
 from storage.outbox import (
     EraseTopic,
     GroupPayload,
@@ -48,6 +64,9 @@ from storage.outbox import (
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3  # for a row Telegram refuses as such (e.g. a copy of a deleted message)
 SERVED_MEMORY = 500  # cases remembered for taking turns (more open: oldest rows first)
+LOCK_RETRY = 5.0  # seconds between two tries at a group another worker delivers
+CLAIM_GRACE = 30.0  # seconds: longer than a send, its pacing and its retries take
+STOP_WAIT = 10.0  # seconds a stopping delivery gives the row it is sending
 
 
 class GroupDelivery:
@@ -62,9 +81,13 @@ class GroupDelivery:
         chat_id: int | None,
         *,
         written: asyncio.Event | None = None,
+        locks: WorkerLocks | None = None,
+        retry: float = LOCK_RETRY,
+        claim_grace: float = CLAIM_GRACE,
     ) -> None:
         """`written`: set after every commit that queued a row (storage.session); the
-        delivery wakes on it instead of waiting for its next check."""
+        delivery wakes on it instead of waiting for its next check. `locks`: this worker's,
+        when several workers share the database."""
         self.escalations = escalations
         self.texts = escalations.texts
         self.sessions = sessions
@@ -78,6 +101,15 @@ class GroupDelivery:
         # this group's rows; the default group's also those with no group recorded
         self._default = escalations.groups.is_default(chat_id)
         self._rows = in_group(GroupPost.group_chat_id, chat_id, self._default)
+        self.locks = locks if locks is not None and locks.shared else None
+        self.lock_name = f"outbox:{chat_id}"
+        self.retry = retry
+        self.claim_grace = claim_grace
+        self._stopping = False
+        self._idle = asyncio.Event()  # not in the middle of a row
+        self._idle.set()
+        self._sent_row: int | None = None  # sent, its deletion failed: retried first
+        self.held_off = 0  # times another worker's claim made it wait (tests)
 
     def wake(self) -> None:
         """Something was written to the outbox: deliver it without waiting for the next check."""
@@ -94,30 +126,56 @@ class GroupDelivery:
 
     async def stop(self) -> None:
         if self._task is not None:
+            self._stopping = True
+            with contextlib.suppress(TimeoutError):  # the row being sent, sent and deleted
+                await asyncio.wait_for(self._idle.wait(), STOP_WAIT)
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+            self._stopping = False
+        if self.locks is not None:
+            await self.locks.release(self.lock_name)
 
     async def _deliver_forever(self, bot: Bot) -> None:
         backoff = 1.0
-        while True:
+        while not self._stopping:
             self._wake.clear()  # before reading: a row written meanwhile wakes us again
+            if self._sent_row is None and not await self._holds():
+                await self._wait(self.retry)  # another worker delivers this group
+                continue
+            self._idle.clear()
             try:
+                if self._sent_row is not None:
+                    await self._done(self._sent_row)
                 delivered = await self.deliver_one(bot)
                 backoff = 1.0
             except Exception as error:  # e.g. the bot was removed from the group: keep rows
                 log.error("agents' outbox: %s; retry in %.0f s", type(error).__name__, backoff)
-                delivered = False
+                self._idle.set()
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 60.0)
                 continue
-            if not delivered:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=30)
+            self._idle.set()
+            if delivered is None:  # another worker's claim: its send is still under way
+                self.held_off += 1
+                await self._wait(self.retry)
+            elif not delivered:
+                await self._wait(30)
 
-    async def _next_job(self) -> Job | None:
+    async def _holds(self) -> bool:
+        return self.locks is None or await self.locks.take(self.lock_name)
+
+    async def _wait(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+
+    async def _next_job(self) -> Job | bool | None:
+        """The next row, claimed; None when there is none; False while another worker's
+        claim holds the group (it may be sending its row)."""
         async with self.sessions() as session, session.begin():
+            if self.locks is not None and await self._claimed_elsewhere(session):
+                return False
             outbox = OutboxRepository(session)
             served = tuple(self._served)
             while (row := await outbox.next(served, self._aside, self._rows)) is not None:
@@ -134,8 +192,28 @@ class GroupDelivery:
                     continue
                 if row.case_id is not None and await self._moved(session, row):
                     continue
+                if self.locks is not None:
+                    await self._claim(session, row.id)
                 return await self._job(session, row, payload)
             return None
+
+    async def _claimed_elsewhere(self, session: AsyncSession) -> bool:
+        assert self.locks is not None
+        claim = await session.get(JobClaim, self.lock_name)
+        if claim is None or claim.worker == self.locks.worker_id:
+            return False
+        if await session.get(GroupPost, claim.item) is None:
+            return False
+        return claim.since > utcnow() - timedelta(seconds=self.claim_grace)
+
+    async def _claim(self, session: AsyncSession, row_id: int) -> None:
+        assert self.locks is not None
+        worker, now = self.locks.worker_id, utcnow()
+        claim = await session.get(JobClaim, self.lock_name)
+        if claim is None:
+            session.add(JobClaim(name=self.lock_name, item=row_id, worker=worker, since=now))
+        else:
+            claim.item, claim.worker, claim.since = row_id, worker, now
 
     async def _moved(self, session: AsyncSession, row: GroupPost) -> bool:
         """Whether the row's case went to another group (/transfer) after it was written: it
@@ -185,10 +263,13 @@ class GroupDelivery:
             card=await self.escalations.card(session, case) if needs_card else None,
         )
 
-    async def deliver_one(self, bot: Bot) -> bool:
-        """Send the next row; False when the outbox is empty."""
+    async def deliver_one(self, bot: Bot) -> bool | None:
+        """Send the next row; False when the outbox is empty, None while another worker's
+        claim holds the group."""
         job = await self._next_job()
-        if job is None:
+        if job is False:
+            return None
+        if not isinstance(job, Job):
             return False
         try:
             await self._send(bot, job)
@@ -209,6 +290,7 @@ class GroupDelivery:
                 return True
         except TelegramForbiddenError:
             raise  # the bot is not in the group (any more): keep everything, retry later
+        self._sent_row = job.row_id
         await self._done(job.row_id)
         self._took_turn(job.case_id)
         return True
@@ -229,6 +311,9 @@ class GroupDelivery:
                 row = await session.get(GroupPost, job.row_id)
                 if row is not None:
                     row.attempts += 1
+                claim = await session.get(JobClaim, self.lock_name)
+                if claim is not None and claim.item == job.row_id:
+                    await session.delete(claim)
             return
         if job.topic_id is not None:
             await bot.send_message(
@@ -244,6 +329,10 @@ class GroupDelivery:
             row = await session.get(GroupPost, row_id)
             if row is not None:
                 await session.delete(row)
+            claim = await session.get(JobClaim, self.lock_name)
+            if claim is not None and claim.item == row_id:
+                await session.delete(claim)
+        self._sent_row = None
         self.delivered += 1
 
     async def _new_topic(self, bot: Bot, job: Job) -> None:

@@ -1,7 +1,8 @@
 """The agents' outbox delivered to several agents' groups (bot/agents_groups.py): one
 `GroupDelivery` per group, each taking only its group's rows, so that a group at Telegram's limit
 (about 20 messages a minute, paced per group by group_pacing.py) holds up no other. Relay
-capacity grows with the number of groups (bench/agents_groups.py).
+capacity grows with the number of groups (bench/agents_groups.py). With several workers on
+PostgreSQL (`locks`), each group is delivered by one worker at a time (group_delivery.py).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.escalation import Escalations
-from bot.telegram.group_delivery import GroupDelivery
+from bot.telegram.group_delivery import CLAIM_GRACE, LOCK_RETRY, GroupDelivery
+from storage.job_locks import WorkerLocks
 
 
 class GroupLanes:
@@ -25,10 +27,22 @@ class GroupLanes:
         sessions: async_sessionmaker[AsyncSession],
         *,
         written: asyncio.Event | None = None,
+        locks: WorkerLocks | None = None,
+        retry: float = LOCK_RETRY,
+        claim_grace: float = CLAIM_GRACE,
     ) -> None:
         chats: list[int | None] = list(escalations.groups.chat_ids) or [None]
         self.lanes = [
-            GroupDelivery(escalations, sessions, chat, written=asyncio.Event()) for chat in chats
+            GroupDelivery(
+                escalations,
+                sessions,
+                chat,
+                written=asyncio.Event(),
+                locks=locks,
+                retry=retry,
+                claim_grace=claim_grace,
+            )
+            for chat in chats
         ]
         self._written = written if written is not None else asyncio.Event()
         self._relay: asyncio.Task[None] | None = None

@@ -1,5 +1,6 @@
 """Outer middlewares: each patient's updates in order, update de-duplication (durable) and
-per-patient throttling."""
+per-patient throttling. On SQLite (one process) in memory; on PostgreSQL shared by every
+worker through the database (storage/inbound.py, `shared`)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from aiogram.types.update import UpdateTypeLookupError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.batches import BatchWriter
+from storage.inbound import CURRENT, Claim, SharedInbound, Verdict, is_lost_connection
 from storage.models import utcnow
 from storage.repositories import HandledUpdateRepository
 
@@ -61,17 +63,22 @@ class OrderMiddleware(BaseMiddleware):
     updates sent with it arrive too: one loop trip, in which all the tasks of a getUpdates batch
     start; webhook posts sent together arrive a few ms apart, so the webhook server passes a
     longer `arrival_window` (seconds) with its updates (bot/telegram/app.py).
+
+    On PostgreSQL (`shared`) the order is kept across workers by the de-duplication's claims,
+    which must be in the database before an update waits (storage/inbound.py): this one then
+    lets updates through.
     """
 
     WAIT = 10.0  # seconds
 
-    def __init__(self) -> None:
+    def __init__(self, shared: SharedInbound | None = None) -> None:
         self.chats: dict[int, list[_InFlight]] = {}
+        self.shared = shared
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
         chat = private_chat(event)
-        if chat is None:
+        if chat is None or self.shared is not None:
             return await handler(event, data)
         mine = _InFlight(event.update_id)
         in_flight = self.chats.get(chat)
@@ -140,12 +147,23 @@ class DeduplicationMiddleware(BaseMiddleware):
 
     In memory, two generations of KEEP / 2 seconds each: an update is remembered between one
     and two generations, at least Telegram's 24 hours. The database forgets after KEEP.
+
+    On PostgreSQL (`shared`), several workers: each update is claimed in the database first
+    (storage/inbound.py: a duplicate or a copy a live worker is handling is dropped, a dead
+    worker's is taken over), then waits for the earlier updates of its chat in any worker,
+    then is handled; its turn's commit marks it handled. A handler that failed because the
+    database connection was lost (PostgreSQL restarted) is run again once it is back, unless
+    its turn had committed.
     """
 
     KEEP = 48 * 3600.0  # seconds
+    RETRIES = 2  # handler runs again after a lost database connection
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], shared: SharedInbound | None = None
+    ) -> None:
         self.sessions = sessions
+        self.shared = shared
         # update id and checksum as one int: `update_id << 32 | fingerprint`
         self.recent: set[int] = set()
         self.older: set[int] = set()
@@ -175,6 +193,8 @@ class DeduplicationMiddleware(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
+        if self.shared is not None:
+            return await self._shared(self.shared, handler, event, data)
         if not self._loaded:
             await self._load()
         if time.monotonic() >= self._renew_at:
@@ -192,6 +212,35 @@ class DeduplicationMiddleware(BaseMiddleware):
             return await handler(event, data)
         finally:
             self._handled.add((update_id, checksum))
+
+    async def _shared(
+        self, shared: SharedInbound, handler: Handler, event: Update, data: dict[str, Any]
+    ) -> Any:
+        await shared.start()
+        chat = private_chat(event)
+        claim = Claim(event.update_id, fingerprint(event), f"telegram:{chat}" if chat else None)
+        verdict = await shared.claim(claim)
+        if verdict in (Verdict.DUPLICATE, Verdict.IN_FLIGHT):
+            log.info("update %s dropped: a duplicate (%s)", event.update_id, verdict)
+            return None
+        if verdict is Verdict.TAKEN_OVER:
+            log.warning("update %s taken over from a worker gone", event.update_id)
+        token = CURRENT.set(claim)
+        try:
+            if chat is not None:
+                await shared.wait_turn(claim, data.get("arrival_window", 0), OrderMiddleware.WAIT)
+            for attempt in range(self.RETRIES + 1):
+                try:
+                    return await handler(event, data)
+                except Exception as error:
+                    if not is_lost_connection(error) or attempt == self.RETRIES:
+                        raise
+                    if await shared.handled(claim):  # lost at its commit, which went through
+                        raise
+                    log.warning("update %s: database connection lost, again", event.update_id)
+        finally:
+            CURRENT.reset(token)
+            await shared.finish(claim)
 
     async def _persist(self, session: AsyncSession, handled: list[tuple[int, int]]) -> None:
         repository = HandledUpdateRepository(session)
@@ -217,14 +266,24 @@ class ThrottlingMiddleware(BaseMiddleware):
     engine answers it without storing it twice), unless the patient wrote again meanwhile and
     got an answer. An album arrives as one message per item: the first to come is the album's
     (counted, answered), the others get `album_item` (stored and relayed, not answered).
+
+    On PostgreSQL (`shared`) the window, the warning, the albums and "the flood's last text" are
+    counted in the database for all workers (storage/inbound.py), with its clock: a flood spread
+    over workers is throttled as in one, and its last text answered once, by the worker that got
+    it. What is throttled goes through the handler the same way (stored, crisis checked).
     """
 
     ALBUM_SECONDS = 60.0  # an album's items come together: within this, they are one album
 
     def __init__(
-        self, limit: int = 6, window: float = 10.0, clock: Callable[[], float] = time.monotonic
+        self,
+        limit: int = 6,
+        window: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+        shared: SharedInbound | None = None,
     ) -> None:
         self.limit = limit
+        self.shared = shared
         self.window = window
         self.clock = clock
         self.recent: dict[int, deque[float]] = defaultdict(deque)
@@ -237,6 +296,8 @@ class ThrottlingMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         if not isinstance(event, Message) or event.chat.type != "private":
             return await handler(event, data)
+        if self.shared is not None:
+            return await self._shared(self.shared, handler, event, data)
         now = self.clock()
         if event.media_group_id is not None and event.edit_date is None:
             if self._album_seen(event.chat.id, event.media_group_id, now):
@@ -260,6 +321,29 @@ class ThrottlingMiddleware(BaseMiddleware):
             self._answer_later(event, handler, data, recent[0] + self.window - now)
         return await handler(event, data)
 
+    async def _shared(
+        self, shared: SharedInbound, handler: Handler, event: Message, data: dict[str, Any]
+    ) -> Any:
+        await shared.start()
+        album = event.media_group_id if event.edit_date is None else None
+        count = await shared.count(
+            f"telegram:{event.chat.id}",
+            limit=self.limit,
+            window=self.window,
+            answerable=event.text is not None,
+            album=album,
+        )
+        if count.album_item:
+            data["album_item"] = True
+        elif count.admitted:
+            if (later := self.later.pop(event.chat.id, None)) is not None:
+                later.cancel()
+        else:
+            data["throttled"], data["warn"] = True, count.warn
+            if event.text is not None:
+                self._answer_later(event, handler, data, count.wait, count.mark)
+        return await handler(event, data)
+
     def _prune(self, now: float) -> None:
         """Forget the chats with nothing in the window (the dict grew with every patient ever
         seen); a chat waiting for its flood's answer keeps its window."""
@@ -274,21 +358,34 @@ class ThrottlingMiddleware(BaseMiddleware):
             self.warned.discard(chat)
 
     def _answer_later(
-        self, event: Message, handler: Handler, data: dict[str, Any], delay: float
+        self, event: Message, handler: Handler, data: dict[str, Any], delay: float, mark: int = 0
     ) -> None:
         chat_id = event.chat.id
         if (earlier := self.later.pop(chat_id, None)) is not None:
             earlier.cancel()  # only the latest text of the flood is answered
         later = {**data, "throttled": False, "warn": False, "answer_stored": True}
         self.later[chat_id] = asyncio.create_task(
-            self._answer(chat_id, event, handler, later, max(delay, 0.0))
+            self._answer(chat_id, event, handler, later, max(delay, 0.0), mark)
         )
 
     async def _answer(
-        self, chat_id: int, event: Message, handler: Handler, data: dict[str, Any], delay: float
+        self,
+        chat_id: int,
+        event: Message,
+        handler: Handler,
+        data: dict[str, Any],
+        delay: float,
+        mark: int,
     ) -> None:
         await asyncio.sleep(delay)
         del self.later[chat_id]  # from here on it answers: a new message no longer cancels it
+        if self.shared is not None:
+            try:
+                if await self.shared.answer_now(f"telegram:{chat_id}", mark):
+                    await handler(event, data)
+            except Exception as error:  # the error type only, as below
+                log.error("a flood's last message was not answered: %s", type(error).__name__)
+            return
         now = self.clock()
         recent = self.recent[chat_id]
         while recent and now - recent[0] > self.window:

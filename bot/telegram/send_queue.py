@@ -9,7 +9,12 @@ with it) and goes again first: a reply is never given up for a 429.
 
 A patient's replies go in order, one turn after the other (`submit`), without holding up the
 handling of their next message; a chat with a crisis answer queued goes ahead of the others, its
-earlier replies included.
+earlier replies included. A patient whose reply waits more than `typing_after` seconds sees
+"typing…" (a chat action, not paced: it goes at once) until it goes.
+
+Several workers with one token (PostgreSQL): the line is shared through the database instead
+(send_budget.py), the same priorities across workers; should the database fail, each worker
+paces on its own again until it answers.
 """
 
 from __future__ import annotations
@@ -21,16 +26,26 @@ import traceback
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
-from aiogram.exceptions import TelegramRetryAfter
+from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.telegram.send_budget import Place, SendBudget
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 LIMIT, WINDOW = 30, 1.0  # Telegram's bulk limit: messages per second, the bot's chats together
 DRAIN = 30.0  # seconds a stopping bot goes on sending what is queued
+TYPING_AFTER = 3.0  # seconds a patient's reply waits in line before they see "typing…"
+TYPING_EVERY = 4.0  # Telegram shows it for 5 s
+BUDGET_TIMEOUT = 5.0  # seconds a reservation may take before this worker paces on its own
 # what Telegram counts as messages; the rest (edits, chat actions, callbacks, getUpdates) is not
 # paced: none of it can wait behind a queue of replies
 PACED = frozenset(
@@ -56,6 +71,9 @@ class _Chat:
     urgent: int = 0  # of the jobs, crisis answers
     worker: asyncio.Task[None] | None = None
     begun: bool = False  # the job running sent something already
+    # set while a crisis answer is queued: a send waiting for its place in the shared line
+    # goes ahead at once
+    hurry: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 class SendQueue(BaseRequestMiddleware):
@@ -63,7 +81,16 @@ class SendQueue(BaseRequestMiddleware):
     counts from when it is let go until `window` after its answer: Telegram received it in
     between, so our window always covers Telegram's, whatever the network's delays."""
 
-    def __init__(self, limit: int = LIMIT, window: float = WINDOW) -> None:
+    def __init__(
+        self,
+        limit: int = LIMIT,
+        window: float = WINDOW,
+        *,
+        budget: SendBudget | None = None,
+        typing_after: float | None = TYPING_AFTER,
+    ) -> None:
+        self.budget = budget  # several workers: the rate shared through PostgreSQL
+        self.typing_after = typing_after  # None: no "typing…" while a reply waits
         self.limit = limit
         self.window = window
         self.spacing = window / limit
@@ -80,6 +107,18 @@ class SendQueue(BaseRequestMiddleware):
         self._pacer: asyncio.Task[None] | None = None
         self._chats: dict[int | str, _Chat] = {}
         self._urgent_chats = 0
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> SendQueue:
+        """TELEGRAM_GLOBAL_RATE messages a second; shared by the workers on PostgreSQL."""
+        rate = settings.telegram_global_rate
+        limit = max(1, int(rate))
+        return cls(
+            limit,
+            limit / rate,
+            budget=SendBudget.for_database(settings.database_url, rate),
+            typing_after=settings.telegram_typing_after,
+        )
 
     @classmethod
     def of(cls, bot: Bot) -> SendQueue | None:
@@ -99,6 +138,7 @@ class SendQueue(BaseRequestMiddleware):
         chat.jobs.append((job, urgent, done))
         if urgent:
             chat.urgent += 1
+            chat.hurry.set()
             if chat.urgent == 1:
                 self._urgent_chats += 1
         if chat.worker is None or chat.worker.done():  # done: cancelled at a shutdown
@@ -125,6 +165,7 @@ class SendQueue(BaseRequestMiddleware):
                     chat.urgent -= 1
                     if chat.urgent == 0:
                         self._urgent_chats -= 1
+                        chat.hurry.clear()
                 if not done.done():
                     done.set_result(None)
         del self._chats[chat_id]
@@ -151,15 +192,19 @@ class SendQueue(BaseRequestMiddleware):
             return await make_request(bot, method)
         chat_id = getattr(method, "chat_id", None)
         again = False  # refused: goes first when the wait is over
+        pause = 0.0  # Telegram's retry_after, for the shared budget
         while True:
-            await self._turn(chat_id, again)
+            shared = await self._wait_turn(bot, chat_id, again, pause)
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as error:
                 # over the limit all the same (another process with the token, or Telegram
                 # counting differently): everyone waits, this one goes first after
                 self.refused += 1
-                self._paused_until = max(self._paused_until, time.monotonic() + error.retry_after)
+                if not shared:
+                    until = time.monotonic() + error.retry_after
+                    self._paused_until = max(self._paused_until, until)
+                pause = float(error.retry_after)
                 log.warning(
                     "flood control on %s: every send waits %s s",
                     method.__api_method__,
@@ -167,7 +212,74 @@ class SendQueue(BaseRequestMiddleware):
                 )
                 again = True
             finally:
-                self._release()
+                if not shared:
+                    self._release()
+
+    async def _wait_turn(
+        self, bot: Bot, chat_id: int | str | None, again: bool, pause: float
+    ) -> bool:
+        """Until this send may go; True when the shared budget let it go (nothing to release).
+        A patient's reply waiting long shows "typing…" meanwhile."""
+        chat = self._chat(chat_id)
+        typing = None
+        if chat is not None and chat_id is not None and self.typing_after is not None:
+            typing = _Typing(bot, chat_id, self.typing_after)
+        try:
+            if self.budget is not None:
+                try:
+                    await self._shared_turn(self.budget, chat, again, pause)
+                    return True
+                except (SQLAlchemyError, OSError, TimeoutError) as error:
+                    log.warning(
+                        "shared send budget unavailable (%s): paced in this worker alone",
+                        type(error).__name__,
+                    )
+            await self._turn(chat_id, again)
+            return False
+        finally:
+            if typing is not None:
+                typing.cancel()
+
+    async def _shared_turn(
+        self, budget: SendBudget, chat: _Chat | None, again: bool, pause: float
+    ) -> None:
+        """A place in the workers' common line, then a slot at their common gate; a crisis
+        answer (its chat's earlier replies with it), the rest of a reply begun, or a send
+        refused, straight to the gate."""
+        ahead = again or (chat is not None and (chat.begun or chat.urgent > 0))
+        wait = 0.0
+        if not ahead:
+            async with asyncio.timeout(BUDGET_TIMEOUT):
+                place: float | Place = await budget.reserve()
+            while isinstance(place, Place):  # until its slot at the gate, or a crisis
+                if place.wait > 0 and await self._hurried(chat, place.wait):
+                    ahead = True
+                    break
+                async with asyncio.timeout(BUDGET_TIMEOUT):
+                    place = await budget.in_turn(place)
+            if isinstance(place, float):
+                wait = place
+        if ahead:
+            async with asyncio.timeout(BUDGET_TIMEOUT):
+                wait = await budget.ahead(pause=pause)
+        if wait > 0:
+            await asyncio.sleep(wait)
+        if chat is not None and chat.jobs:
+            chat.begun = True
+
+    @staticmethod
+    async def _hurried(chat: _Chat | None, seconds: float) -> bool:
+        """Wait `seconds`; True if the chat got a crisis answer queued meanwhile (its place in
+        the line is given up: lost time for the budget, never an extra message)."""
+        if chat is None:
+            await asyncio.sleep(seconds)
+            return False
+        try:
+            async with asyncio.timeout(seconds):
+                await chat.hurry.wait()
+        except TimeoutError:
+            return False
+        return True
 
     async def _turn(self, chat_id: int | str | None, again: bool) -> None:
         chat = self._chat(chat_id)
@@ -244,8 +356,37 @@ class SendQueue(BaseRequestMiddleware):
         self._released.set()
 
 
+class _Typing:
+    """ "typing…" in a chat from `after` seconds on, every TYPING_EVERY, until cancelled. A
+    timer first: most sends wait less, and start no task."""
+
+    def __init__(self, bot: Bot, chat_id: int | str, after: float) -> None:
+        self._bot, self._chat_id = bot, chat_id
+        self._task: asyncio.Task[None] | None = None
+        self._timer = asyncio.get_running_loop().call_later(after, self._start)
+
+    def _start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._keep_typing())
+
+    async def _keep_typing(self) -> None:
+        while True:
+            try:
+                await self._bot.send_chat_action(self._chat_id, "typing")
+            except TelegramAPIError as error:  # a courtesy: the reply is what matters
+                log.info("typing indicator not sent: %s", type(error).__name__)
+            await asyncio.sleep(TYPING_EVERY)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+        if self._task is not None:
+            self._task.cancel()
+
+
 async def send_queued(bot: Bot) -> None:
-    """At the dispatcher's shutdown: the replies still queued go before the bot stops."""
+    """At the dispatcher's shutdown: the replies still queued go before the bot stops (and the
+    shared budget's connections close)."""
     queue = SendQueue.of(bot)
     if queue is not None:
         await queue.drain()
+        if queue.budget is not None:
+            await queue.budget.close()

@@ -9,6 +9,8 @@ bot) is never retried: the patient is marked.
 
 What a patient must receive is stored with the turn that made it (bot/deliveries.py) and
 forgotten once sent: a crash with replies in the queue loses none, the next start sends them.
+With several workers on PostgreSQL each delivery records its worker, and `Resender` (one worker
+at a time, storage/job_locks.py) sends again only those of a worker that is dead.
 The id of every message sent to a patient is noted for 48 hours, and /delete's turn erases the
 chat's recent messages before its confirmation (bot/discretion.py, bot/telegram/discretion.py).
 """
@@ -17,7 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from functools import partial
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
@@ -31,6 +35,7 @@ from aiogram.exceptions import (
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.deliveries import Copy, Deliveries, EraseChat, Item
 from bot.discretion import ChatTrail
@@ -38,12 +43,23 @@ from bot.documents import letter_pdf
 from bot.engine import Engine, Turn
 from bot.replies import LetterFile
 from bot.safety import Risk
+from bot.schedule import Every
 from bot.telegram.discretion import CHANNEL, erase_chat
 from bot.telegram.render import CAPTION_LIMIT, TELEGRAM_LIMIT, keyboard, reply_parts
 from bot.telegram.send_queue import SendQueue
+from storage.job_locks import WorkerLocks
 
 log = logging.getLogger(__name__)
 RESEND_AFTER, RESEND_AFTER_MAX = 5.0, 60.0  # seconds: a reply Telegram failed to take goes again
+ADOPT_EVERY = 10.0  # seconds between two looks for a dead worker's replies
+# seconds a worker must be seen dead before its replies go again: a worker cut from PostgreSQL
+# for a moment (a restart) takes its lock again within storage/workers.py's CHECK
+ADOPT_AFTER = 15.0
+# several workers: a reply waits at most this for the chat's older ones, owed by another worker
+ORDER_WAIT, ORDER_POLL = 10.0, 0.05  # seconds
+# seconds this worker must have held its own lock before it reads another's missing lock as
+# its death (storage/workers.py `settled`): more than a worker takes to reconnect
+TRUST_AFTER = 6.0
 
 
 class RetryMiddleware(BaseRequestMiddleware):
@@ -160,13 +176,125 @@ async def resend_pending(bot: Bot, engine: Engine, deliveries: Deliveries) -> No
         )
 
 
+class Resender:
+    """At start, what was left unsent goes first. On SQLite (one process): all of it, as left
+    by a crash. On PostgreSQL, every `every` seconds in the worker holding the job "resend":
+    the deliveries of workers seen dead for `after` seconds, taken over (`Deliveries.adopt`)
+    then sent; those of a live worker are its own to send. `clock`: monotonic, for tests."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        deliveries: Deliveries,
+        locks: WorkerLocks | None = None,
+        *,
+        every: float = ADOPT_EVERY,
+        after: float = ADOPT_AFTER,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.engine = engine
+        self.deliveries = deliveries
+        self.locks = locks if locks is not None and locks.shared else None
+        self.every = every
+        self.after = after
+        self.clock = clock
+        self._dead_since: dict[int | None, float] = {}
+        self._job: Every | None = None
+
+    async def start(self, bot: Bot) -> None:
+        if self.locks is None:
+            await resend_pending(bot, self.engine, self.deliveries)
+            return
+        run = partial(self.adopt, bot)
+        self._job = Every(self.every, run, "resend", at_start=True, locks=self.locks)
+        await self._job.start()
+
+    async def stop(self) -> None:
+        if self._job is not None:
+            await self._job.stop()
+
+    async def adopt(self, bot: Bot) -> int:
+        """Send again what dead workers left; returns how many deliveries."""
+        assert self.locks is not None
+        live = await self.locks.live_workers()
+        if live is None:  # this worker's own connection is lost: it knows nothing
+            return 0
+        now, me = self.clock(), self.locks.worker_id
+        waiting = await self.deliveries.owners("telegram") - live - {me}
+        self._dead_since = {w: self._dead_since.get(w, now) for w in waiting}
+        dead = [w for w, since in self._dead_since.items() if now - since >= self.after]
+        if not dead:
+            return 0
+        pending = await self.deliveries.adopt("telegram", dead, me)
+        if pending:
+            log.info("sending %d deliveries a dead worker left unsent", len(pending))
+        for left in pending:
+            await queue_items(
+                bot,
+                self.engine,
+                self.deliveries,
+                int(left.chat_id),
+                left.items,
+                left.id,
+                left.urgent,
+            )
+        return len(pending)
+
+
+async def _older_first(bot: Bot, deliveries: Deliveries, chat_id: int, delivery: int) -> None:
+    """Several workers (PostgreSQL): a patient's replies in the order of their turns, whichever
+    worker made each. The chat's older deliveries that another worker owes go first: a live
+    one's are waited for (its queue sends them), a dead one's (killed with replies queued)
+    are taken over and sent here, at once rather than when the Resender finds them. Its death
+    is believed only when this worker has held its own lock for TRUST_AFTER seconds (all of
+    them lose theirs while PostgreSQL restarts). ORDER_WAIT seconds at most: then this turn's
+    replies go anyway."""
+    give_up = time.monotonic() + ORDER_WAIT
+    chat = str(chat_id)
+    while True:
+        try:
+            older, me_alive = await deliveries.before(CHANNEL, chat, delivery)
+            if not older:
+                return
+            dead = [(row, owner) for row, owner, alive in older if not alive]
+            trusted = me_alive and deliveries.worker is not None
+            trusted = trusted and deliveries.worker.settled(TRUST_AFTER)
+            if trusted and len(dead) == len(older):  # nothing older in a live worker's queue
+                rows, owners = [row for row, _ in dead], {owner for _, owner in dead}
+                for left in await deliveries.adopt_rows(rows, owners):
+                    log.info("a dead worker's delivery sent before the chat's next")
+                    await _deliver_once(bot, deliveries, chat_id, left.items, left.id, False)
+                continue
+        except (SQLAlchemyError, OSError) as error:
+            log.warning("the chat's older replies unknown: %s", type(error).__name__)
+        if time.monotonic() >= give_up:
+            log.warning("replies sent before the chat's older ones, still owed elsewhere")
+            return
+        await asyncio.sleep(ORDER_POLL)
+
+
 async def _deliver_once(
-    bot: Bot, deliveries: Deliveries, chat_id: int, items: Sequence[Item], delivery: int | None
+    bot: Bot,
+    deliveries: Deliveries,
+    chat_id: int,
+    items: Sequence[Item],
+    delivery: int | None,
+    in_order: bool = True,
 ) -> bool:
     """Send, then forget the stored delivery. A request Telegram rejects for good (400: the
     chat or the message to copy is gone) is not sent again at the next start either."""
+    if in_order and delivery is not None and deliveries.worker is not None:
+        await _older_first(bot, deliveries, chat_id, delivery)
+    progress = None
+    if delivery is not None and deliveries.worker is not None and len(items) > 1:
+
+        async def progress(sent: int) -> None:
+            """Several workers: a worker killed mid-delivery leaves only the rest to send."""
+            if sent < len(items):
+                await deliveries.left(delivery, items[sent:])
+
     try:
-        reached = await deliver(bot, chat_id, items, deliveries.trail)
+        reached = await deliver(bot, chat_id, items, deliveries.trail, progress)
     except TelegramBadRequest as error:
         log.error("a delivery to a patient was rejected: %s", type(error).__name__)
         reached = True
@@ -175,36 +303,47 @@ async def _deliver_once(
 
 
 async def deliver(
-    bot: Bot, chat_id: int, items: Iterable[Item], trail: ChatTrail | None = None
+    bot: Bot,
+    chat_id: int,
+    items: Iterable[Item],
+    trail: ChatTrail | None = None,
+    progress: Callable[[int], Awaitable[None]] | None = None,
 ) -> bool:
     """Send replies, in order (buttons on the last part of a long reply), and copies, or erase
     the chat's recent messages (/delete); False when the patient blocked the bot (403). `trail`
-    notes the id of each message sent, so that it can be deleted from the chat later."""
-    for item in items:
-        if isinstance(item, EraseChat):
-            if trail is not None and not await erase_chat(bot, trail, chat_id):
-                return False
-            continue
-        if isinstance(item, Copy):
-            sent = await _send(bot, chat_id, copy=item)
-            if sent is None:
-                return False
-            if trail is not None:
-                trail.sent(CHANNEL, str(chat_id), sent)
-            continue
-        document = item.document  # a letter: the reply's text is its caption, then messages
-        limit = CAPTION_LIMIT if document is not None else TELEGRAM_LIMIT
-        parts = reply_parts(item.text, item.lead, limit)
-        if document is not None and not parts:
-            parts = [""]  # a document without caption
-        for index, part in enumerate(parts):
-            markup = keyboard(item.buttons) if index == len(parts) - 1 else None
-            attached = document if index == 0 else None
-            sent = await _send(bot, chat_id, part, markup, document=attached)
-            if sent is None:
-                return False
-            if trail is not None:
-                trail.sent(CHANNEL, str(chat_id), sent)
+    notes the id of each message sent, so that it can be deleted from the chat later;
+    `progress(n)` is awaited once the first n items went."""
+    for done, item in enumerate(items, 1):
+        if not await _deliver_item(bot, chat_id, item, trail):
+            return False
+        if progress is not None:
+            await progress(done)
+    return True
+
+
+async def _deliver_item(bot: Bot, chat_id: int, item: Item, trail: ChatTrail | None) -> bool:
+    if isinstance(item, EraseChat):
+        return trail is None or await erase_chat(bot, trail, chat_id)
+    if isinstance(item, Copy):
+        sent = await _send(bot, chat_id, copy=item)
+        if sent is None:
+            return False
+        if trail is not None:
+            trail.sent(CHANNEL, str(chat_id), sent)
+        return True
+    document = item.document  # a letter: the reply's text is its caption, then messages
+    limit = CAPTION_LIMIT if document is not None else TELEGRAM_LIMIT
+    parts = reply_parts(item.text, item.lead, limit)
+    if document is not None and not parts:
+        parts = [""]  # a document without caption
+    for index, part in enumerate(parts):
+        markup = keyboard(item.buttons) if index == len(parts) - 1 else None
+        attached = document if index == 0 else None
+        sent = await _send(bot, chat_id, part, markup, document=attached)
+        if sent is None:
+            return False
+        if trail is not None:
+            trail.sent(CHANNEL, str(chat_id), sent)
     return True
 
 

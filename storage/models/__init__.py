@@ -22,6 +22,8 @@ from storage.models.core import (
     StrEnumText,
     utcnow,
 )
+from storage.models.inbound import ClaimState, InboundClaim, ThrottleMark  # issue 18.1
+from storage.models.jobs import JobClaim  # background jobs across workers (issue 18)
 from storage.models.plans import FollowupKind, PatientFollowup, PatientPlan
 from storage.models.review import (
     DailyCount,
@@ -31,19 +33,24 @@ from storage.models.review import (
     ReviewSession,
     ReviewUser,
 )
+from storage.models.send_budget import BudgetLane, SendBudgetLane
 
 __all__ = [
     "CASE_IS_OPEN",
     "Agent",
     "Base",
+    "BudgetLane",
     "Case",
     "CaseStatus",
     "ChannelState",
     "ChatMessage",
+    "ClaimState",
     "DailyCount",
     "FollowupKind",
     "GroupPost",
     "HandledUpdate",
+    "InboundClaim",
+    "JobClaim",
     "LoginFailure",
     "Message",
     "NLUAnnotation",
@@ -57,6 +64,8 @@ __all__ = [
     "ReviewAudit",
     "ReviewSession",
     "ReviewUser",
+    "SendBudgetLane",
     "StrEnumText",
+    "ThrottleMark",
     "utcnow",
 ]

@@ -163,6 +163,9 @@ class PatientDelivery(Base):
     items: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     urgent: Mapped[bool] = mapped_column(default=False)  # a crisis answer: sent first
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # issue 18, background jobs: the worker sending it (storage/job_locks.py), written by the
+    # column's default on PostgreSQL; NULL on SQLite (one process)
+    worker: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class ChatMessage(Base):
