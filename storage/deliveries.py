@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, text, update
+from sqlalchemy import ColumnElement, delete, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import PatientDelivery, utcnow
@@ -65,19 +65,7 @@ class DeliveryRepository:
             PatientDelivery.worker.in_(ids),
             *((PatientDelivery.worker.is_(None),) if None in owners else ()),
         )
-        taken = await self.session.scalars(
-            update(PatientDelivery)
-            .where(PatientDelivery.channel == channel, mine)
-            .values(worker=worker)
-            .returning(PatientDelivery.id)
-        )
-        ids = sorted(taken)
-        if not ids:
-            return []
-        rows = await self.session.scalars(
-            select(PatientDelivery).where(PatientDelivery.id.in_(ids)).order_by(PatientDelivery.id)
-        )
-        return list(rows)
+        return await self._take(worker, PatientDelivery.channel == channel, mine)
 
     async def keep(self, delivery: int, items: list[dict[str, Any]]) -> None:
         """What is left of a delivery partly sent."""
@@ -109,9 +97,15 @@ class DeliveryRepository:
         self, ids: Collection[int], owners: Collection[int], worker: int
     ) -> list[PatientDelivery]:
         """These deliveries, if still `owners`' (dead workers), now `worker`'s, oldest first."""
+        return await self._take(
+            worker, PatientDelivery.id.in_(list(ids)), PatientDelivery.worker.in_(list(owners))
+        )
+
+    async def _take(self, worker: int, *where: ColumnElement[bool]) -> list[PatientDelivery]:
+        """The deliveries matching `where`, now `worker`'s, oldest first."""
         taken = await self.session.scalars(
             update(PatientDelivery)
-            .where(PatientDelivery.id.in_(list(ids)), PatientDelivery.worker.in_(list(owners)))
+            .where(*where)
             .values(worker=worker)
             .returning(PatientDelivery.id)
         )

@@ -21,13 +21,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import glob
 import json
 import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import urllib.parse
@@ -41,6 +39,7 @@ from typing import Any
 import asyncpg
 
 from nlu.rasa import RasaServer, auth_token, model_path
+from tests.postgres_helpers import Postgres, free_port
 from tests.telegram_emulator import BotAPIEmulator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,63 +52,6 @@ FR_GROUP, EN_GROUP = -1001000, -1002000
 GROUPS = f"{FR_GROUP}:fr, {EN_GROUP}:en:en+urgent"
 AGENT = 7001
 ROOT_USER = os.geteuid() == 0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _postgres_bin(name: str) -> str:
-    found = shutil.which(name) or next(
-        iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None
-    )
-    if found is None:
-        raise RuntimeError(f"PostgreSQL's {name} is missing (scripts/setup.sh installs it)")
-    return found
-
-
-class Postgres:
-    """A throwaway PostgreSQL cluster on a loopback port (as `nobody` when run as root: it
-    refuses root), which the fault tests restart."""
-
-    def __init__(self) -> None:
-        self.home = tempfile.mkdtemp(prefix="helpline-cluster-pg-")
-        self.port = free_port()
-        self.data = f"{self.home}/data"
-        self._as: list[str] = []
-        if ROOT_USER:
-            nobody = pwd.getpwnam("nobody")
-            os.chown(self.home, nobody.pw_uid, nobody.pw_gid)
-            self._as = ["runuser", "-u", "nobody", "--"]
-
-    def _ctl(self, *args: str) -> None:
-        subprocess.run([*self._as, *args], check=True, capture_output=True, timeout=120)
-
-    def start(self) -> None:
-        self._ctl(_postgres_bin("initdb"), "-D", self.data, "-U", "helpline", "--auth=trust")
-        options = f"-p {self.port} -k {self.home} -c listen_addresses=127.0.0.1 -c fsync=off"
-        log = f"{self.home}/log"
-        self._ctl(_postgres_bin("pg_ctl"), "-D", self.data, "-l", log, "-o", options, "-w", "start")
-
-    def restart(self) -> None:
-        """`pg_ctl restart -m fast`: every connection is cut; returns once it accepts again."""
-        log = f"{self.home}/log"  # not our stdout: the server would hold our pipe open
-        self._ctl(
-            _postgres_bin("pg_ctl"), "-D", self.data, "-l", log, "-m", "fast", "-w", "restart"
-        )
-
-    def stop(self) -> None:
-        with contextlib.suppress(subprocess.CalledProcessError):
-            self._ctl(_postgres_bin("pg_ctl"), "-D", self.data, "-m", "immediate", "-w", "stop")
-        shutil.rmtree(self.home, ignore_errors=True)
-
-    def url(self, database: str = "postgres") -> str:
-        return f"postgresql+asyncpg://helpline@127.0.0.1:{self.port}/{database}"
-
-    def dsn(self, database: str = "postgres") -> str:
-        return f"postgresql://helpline@127.0.0.1:{self.port}/{database}"
 
 
 def render_nginx(workers: list[int], listen: str, server_name: str = "_") -> str:

@@ -10,13 +10,7 @@ need Rasa in another way (its CLI, a model file) carry the marker themselves.
 
 from __future__ import annotations
 
-import glob
 import os
-import pwd
-import shutil
-import socket
-import subprocess
-import tempfile
 from collections.abc import AsyncIterator, Iterator
 from itertools import count
 from pathlib import Path
@@ -33,14 +27,9 @@ from review import auth
 from storage.db import create_engine, migrate, session_factory
 from tests.agents_helpers import AGENT, AGENTS, agents_settings
 from tests.fake_parser import RULES, KeywordParser
+from tests.postgres_helpers import Postgres, free_port
 from tests.telegram_emulator import BotAPIEmulator
 from tests.telegram_helpers import RunningBot, settings_for, start_bot
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects
@@ -133,40 +122,16 @@ async def running_with_agents(
         await running.stop()
 
 
-def _postgres_bin(name: str) -> str:
-    found = shutil.which(name) or next(
-        iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None
-    )
-    if found is None:
-        pytest.fail(
-            f"PostgreSQL's {name} is missing: run `make test` (scripts/setup.sh installs it)"
-        )
-    return found
-
-
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[str]:
-    """A PostgreSQL cluster on a free loopback port; yields its base URL (no database name).
-    PostgreSQL refuses to run as root: as root, the cluster runs as `nobody`."""
-    home = tempfile.mkdtemp(prefix="helpline-pg-")
-    as_user: list[str] = []
-    if os.geteuid() == 0:
-        nobody = pwd.getpwnam("nobody")
-        os.chown(home, nobody.pw_uid, nobody.pw_gid)
-        as_user = ["runuser", "-u", "nobody", "--"]
-    data, port = f"{home}/data", free_port()
-
-    def run(*command: str) -> None:
-        subprocess.run([*as_user, *command], check=True, capture_output=True, timeout=120)
-
-    run(_postgres_bin("initdb"), "-D", data, "-U", "helpline", "--auth=trust", "-E", "UTF8")
-    options = f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off"
-    run(_postgres_bin("pg_ctl"), "-D", data, "-l", f"{home}/log", "-o", options, "-w", "start")
+    """A PostgreSQL cluster on a free loopback port (tests/postgres_helpers.py); yields its base
+    URL (no database name)."""
+    cluster = Postgres()
+    cluster.start()
     try:
-        yield f"postgresql+asyncpg://helpline@127.0.0.1:{port}"
+        yield cluster.base_url
     finally:
-        run(_postgres_bin("pg_ctl"), "-D", data, "-m", "fast", "-w", "stop")
-        shutil.rmtree(home, ignore_errors=True)
+        cluster.stop()
 
 
 _databases = count(1)

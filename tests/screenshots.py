@@ -33,7 +33,7 @@ from review.cli import review_config
 from review.demo import seed
 from review.web import create_app
 from storage.db import create_engine, migrate, session_factory
-from tests.conftest import free_port
+from tests.postgres_helpers import free_port
 from tests.telegram_emulator import BotAPIEmulator
 from tests.telegram_helpers import settings_for
 

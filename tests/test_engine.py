@@ -13,9 +13,9 @@ from bot.letters_flow import LETTER
 from bot.safety import Risk, read
 from bot.scam_flow import SCAM
 from nlu.client import NLUClient
-from tests.conftest import free_port
 from tests.engine_helpers import CATALOGUE, make_engine, stored
 from tests.fake_parser import KeywordParser
+from tests.postgres_helpers import free_port
 
 
 @pytest.fixture
