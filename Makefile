@@ -1,5 +1,5 @@
 # Two commands do everything on a fresh machine: `make run` and `make test` (see README.md).
-.PHONY: run test test-fast setup train lint evaluate bench bench-review screenshots clean
+.PHONY: run test test-fast setup train lint evaluate bench bench-review capacity screenshots clean
 
 VENV_BIN := .venv/bin
 
@@ -39,6 +39,13 @@ bench: train
 	$(VENV_BIN)/python bench/redaction.py
 	$(VENV_BIN)/python bench/agents_desk.py
 	$(VENV_BIN)/python bench/nlu_pool.py
+	$(VENV_BIN)/python bench/agents_groups.py
+	$(VENV_BIN)/python bench/cluster_workers.py
+	$(VENV_BIN)/python bench/surge.py
+
+# docs/capacity.md from the figures the benches wrote in reports/bench/*.json (`make bench`)
+capacity: setup
+	$(VENV_BIN)/python scripts/capacity.py
 
 bench-review: setup
 	$(VENV_BIN)/python bench/review_pages.py

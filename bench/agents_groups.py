@@ -1,4 +1,4 @@
-"""Benchmark: relay capacity to the agents with 1, 2 and 3 agents' groups (bot/agents_groups.py).
+"""Benchmark: relay capacity to the agents with 1, 2 and 4 agents' groups (bot/agents_groups.py).
 
 Telegram takes about 20 messages a minute into one group, so whatever the team's size, one group
 caps what patients' messages can reach the agents. Here one patient per group opens a case (with
@@ -7,10 +7,12 @@ a burst; the emulator enforces the group limit on each group (it answers 429 bey
 paces each group on its own (bot/telegram/group_pacing.py, one outbox delivery per group:
 bot/telegram/group_lanes.py). Printed per number of groups: how long the bursts took and the
 sustained rate, (relayed - what the first window lets through at once) / elapsed, at Telegram's
-scale.
+scale. On PostgreSQL by default (a throwaway cluster, as the tests start one), or SQLite, or both;
+the figures also go to reports/bench/agents_groups.json for scripts/capacity.py.
 
 The real window (60 s) would make a run take minutes; `--scale` divides it, keeping the shape.
-Run: `.venv/bin/python bench/agents_groups.py [--burst 100] [--scale 10] [--rasa-url URL]`
+Run: `.venv/bin/python bench/agents_groups.py [--burst 100] [--scale 10] [--rasa-url URL]
+[--database postgresql|sqlite|both]`
 (without `--rasa-url`, it starts an NLU server of its own).
 """
 
@@ -21,7 +23,11 @@ import asyncio
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
+
+from figures import write_figures
+from pg import create_database, postgres_cluster
 
 from bot.app import open_helpline
 from bot.settings import Settings
@@ -32,12 +38,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.conftest import free_port
 from tests.telegram_emulator import BotAPIEmulator
 
-GROUPS = (-1001000, -1002000, -1003000)
+GROUPS = (-1001000, -1002000, -1003000, -1004000)
+COUNTS = (1, 2, 4)
 LIMIT = 20  # Telegram's, per group and per window
 WORDS = "merci"  # nothing the bot acts on during a case (a crisis would add its own messages)
 
 
-async def relay(url: str, groups: int, burst: int, window: float, tmp: str) -> tuple[float, int]:
+async def relay(url: str, groups: int, burst: int, window: float, db: str) -> tuple[float, int]:
     """(seconds the bursts took, 429 answered) with `groups` groups, `burst` messages each."""
     chats = GROUPS[:groups]
     async with BotAPIEmulator() as emulator:
@@ -47,7 +54,7 @@ async def relay(url: str, groups: int, burst: int, window: float, tmp: str) -> t
             rasa_url=url,
             telegram_bot_token=emulator.token,
             telegram_api_url=emulator.base_url,
-            database_url=f"sqlite+aiosqlite:///{tmp}/groups-{groups}.db",
+            database_url=db,
             helpline_agents_chat_ids=", ".join(f"{c}:g{n}" for n, c in enumerate(chats, 1)),
             agents_hours="always",
             agents_rate_limit=LIMIT,
@@ -90,18 +97,41 @@ async def relay(url: str, groups: int, burst: int, window: float, tmp: str) -> t
         return elapsed, emulator.rate_refusals
 
 
-async def measure(url: str, burst: int, scale: float) -> None:
+async def measure(url: str, burst: int, scale: float, databases: list[str]) -> None:
     window = 60.0 / scale
-    with tempfile.TemporaryDirectory() as tmp:
-        for groups in (1, 2, 3):
-            elapsed, refusals = await relay(url, groups, burst, window, tmp)
+    runs = []
+    for database in databases:
+        for groups in COUNTS:
+            postgres = postgres_cluster() if database == "postgresql" else nullcontext()
+            with tempfile.TemporaryDirectory() as tmp, postgres as base:
+                if base is not None:
+                    db = await create_database(base, f"groups_{groups}")
+                else:
+                    db = f"sqlite+aiosqlite:///{tmp}/groups-{groups}.db"
+                elapsed, refusals = await relay(url, groups, burst, window, db)
             total = burst * groups
             per_minute = (total - LIMIT * groups) / elapsed * window  # at Telegram's scale
             print(
-                f"{groups} group(s): {total} patient messages relayed in {elapsed:.1f} s "
-                f"({LIMIT} per {window:g} s per group), sustained {per_minute:.0f} messages/min "
-                f"at Telegram's scale (the limit allows {LIMIT * groups}), 429 answered: {refusals}"
+                f"{database}, {groups} group(s): {total} patient messages relayed in "
+                f"{elapsed:.1f} s ({LIMIT} per {window:g} s per group), sustained "
+                f"{per_minute:.0f} messages/min at Telegram's scale (the limit allows "
+                f"{LIMIT * groups}), 429 answered: {refusals}"
             )
+            runs.append(
+                {
+                    "database": database,
+                    "groups": groups,
+                    "relayed": total,
+                    "seconds": round(elapsed, 2),
+                    "per_minute": round(per_minute, 1),
+                    "limit_per_minute": LIMIT * groups,
+                    "refusals_429": refusals,
+                }
+            )
+    write_figures(
+        "agents_groups",
+        {"group_limit_per_minute": LIMIT, "scale": scale, "burst": burst, "runs": runs},
+    )
 
 
 def main() -> None:
@@ -109,15 +139,19 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=100, help="messages per patient (group)")
     parser.add_argument("--scale", type=float, default=10.0)
     parser.add_argument("--rasa-url", help="an NLU server already running")
+    parser.add_argument(
+        "--database", choices=("postgresql", "sqlite", "both"), default="postgresql"
+    )
     args = parser.parse_args()
+    databases = ["postgresql", "sqlite"] if args.database == "both" else [args.database]
     if args.rasa_url:
-        asyncio.run(measure(args.rasa_url, args.burst, args.scale))
+        asyncio.run(measure(args.rasa_url, args.burst, args.scale, databases))
         return
     server = rasa.RasaServer(rasa.model_path(), port=free_port())
     server.start()
     try:
         server.wait_ready()
-        asyncio.run(measure(server.url, args.burst, args.scale))
+        asyncio.run(measure(server.url, args.burst, args.scale, databases))
     finally:
         server.stop()
 

@@ -1,0 +1,258 @@
+"""Benchmark: a news-day surge on PostgreSQL, against Telegram's three limits.
+
+New patients write at `--multiple` times Telegram's bot-wide limit (10 x 30 = 300 messages a
+second by default) for `--seconds` (60): one message each, one in `--crisis-every` (100) a
+crisis ("je veux mourir"), spread through the surge. The loopback Bot API emulator enforces
+about 30 messages a second from the bot, all chats together; about one a second into each
+patient's chat (`--chat-limit 3/3`: three within three seconds, Telegram allows short bursts, and
+a first answer is the privacy notice then the answer); 20 a minute into the agents' group; each
+answers 429 with `retry_after` beyond. The bot is the real one (aiogram, engine, NLU server,
+send queue, durable deliveries) on a throwaway PostgreSQL cluster, in this process (polling).
+
+Every patient must get their replies, however long the queue takes to drain: at 30 a second,
+18,000 first answers of two messages each take 20 minutes to send, whatever the bot does, so
+the run lasts about that long after the 60 s of the surge. Figures: patients answered (zero
+loss is all of them), the crisis answer's latency (pushed -> the emergency answer accepted by
+Telegram) p50 / p99 / worst (target: p99 under 2 s), the others' (pushed -> their answer
+accepted) p50 / p99, the 429s received by limit, and the CPU this process used per message
+(bot and emulator together). Written to reports/bench/surge.json as well.
+
+This is bench/telegram_limits.py's scenario made a sustained arrival rate: that bench is one
+burst at once, on SQLite, with no per-chat limit, and its README figure stays reproducible.
+Run: `.venv/bin/python bench/surge.py [--rasa-url URL] [--seconds 60] [--multiple 10]`
+(without `--rasa-url`, it starts an NLU server of its own).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from figures import write_figures
+from pg import create_database, postgres_cluster
+from stats import percentile, process_cpu
+
+from bot.app import freeze_startup_objects, open_helpline, run
+from bot.settings import Settings
+from bot.telegram.app import build_bot, build_dispatcher
+from bot.telegram.send_queue import LIMIT, WINDOW
+from nlu import rasa
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.agents_helpers import AGENTS
+from tests.conftest import free_port
+from tests.telegram_emulator import BotAPIEmulator
+
+GROUP_LIMIT, GROUP_WINDOW = 20, 60.0  # Telegram's, into one group
+TICK = 0.1  # seconds between two pushes of arrivals
+STALL = 60.0  # seconds without a new patient answered: the rest is lost
+FIRST_CHAT = 1_000_000
+TEXTS = (
+    "bonjour",
+    "mes données ont fuité, que dois-je faire ?",
+    "j'ai reçu un sms bizarre qui parle de ma carte vitale",
+    "qui a mes résultats d'analyses maintenant ?",
+)
+CRISIS = "je veux mourir"
+EMERGENCY_MARK = "112"  # in the emergency answer, and in no first answer to the other texts
+
+
+def _limit(value: str) -> tuple[int, float]:
+    count, _, seconds = value.partition("/")
+    return int(count), float(seconds or 1)
+
+
+@asynccontextmanager
+async def in_process(url: str) -> AsyncIterator[tuple[BotAPIEmulator, list[int], list[int]]]:
+    """The bot in this process (aiogram polling) on a throwaway PostgreSQL cluster: yields the
+    emulator, the bot's pids and the agents' groups."""
+    with postgres_cluster() as base:
+        database_url = await create_database(base, "surge")
+        async with BotAPIEmulator() as emulator:
+            settings = Settings(
+                rasa_url=url,
+                telegram_bot_token=emulator.token,
+                telegram_api_url=emulator.base_url,
+                database_url=database_url,
+                helpline_agents_chat_id=AGENTS,
+                agents_hours="always",
+            )
+            async with open_helpline(settings) as helpline:
+                bot, dp = build_bot(settings), build_dispatcher(helpline)
+                freeze_startup_objects()  # as `helpline serve` does
+                polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False))
+                await emulator.wait_until(lambda: emulator.waiting_pollers > 0, timeout=30)
+                try:
+                    yield emulator, [os.getpid()], [AGENTS]
+                finally:
+                    await dp.stop_polling()
+                    await polling
+
+
+@asynccontextmanager
+async def in_cluster(
+    url: str, workers: int
+) -> AsyncIterator[tuple[BotAPIEmulator, list[int], list[int]]]:
+    """nginx + `workers` webhook workers on PostgreSQL (tests/cluster_helpers.py)."""
+    from tests.cluster_helpers import EN_GROUP, FR_GROUP, Cluster
+
+    async with Cluster(nlu_urls=[url], workers_count=workers) as cluster:
+        pids = [w.process.pid for w in cluster.workers if w.process is not None]
+        yield cluster.emulator, pids, [FR_GROUP, EN_GROUP]
+
+
+async def surge(url: str, args: argparse.Namespace) -> dict:
+    rate = args.multiple * LIMIT / WINDOW  # messages offered per second
+    per_tick = rate * TICK
+    target = in_cluster(url, args.workers) if args.workers else in_process(url)
+    async with target as (emulator, pids, groups):
+        emulator.limit_bot_rate(LIMIT, WINDOW)
+        emulator.limit_chat_rate(*_limit(args.chat_limit))
+        for group in groups:
+            emulator.limit_rate(group, GROUP_LIMIT, GROUP_WINDOW)
+        pushed: dict[int, float] = {}
+        crises: set[int] = set()
+
+        def accepted(chat: int) -> list:
+            return [c for c in emulator.calls("sendMessage", chat_id=chat) if c.ok]
+
+        def expected(chat: int) -> int:
+            return 3 if chat in crises else 2  # the notice, the answer (and the case number)
+
+        cpu_before, started = sum(map(process_cpu, pids)), time.monotonic()
+        ticks = round(args.seconds / TICK)
+        owed = 0.0
+        for tick in range(ticks):
+            owed += per_tick
+            while owed >= 1:
+                owed -= 1
+                chat = FIRST_CHAT + len(pushed)
+                crisis = len(pushed) % args.crisis_every == args.crisis_every // 2
+                if crisis:
+                    crises.add(chat)
+                pushed[chat] = time.monotonic()
+                emulator.push_text(chat, CRISIS if crisis else TEXTS[chat % len(TEXTS)])
+            await asyncio.sleep(max(0.0, started + (tick + 1) * TICK - time.monotonic()))
+        offered_for = time.monotonic() - started
+        print(
+            f"offered {len(pushed)} messages in {offered_for:.1f} s "
+            f"({len(pushed) / offered_for:.0f}/s, {len(crises)} crises); draining...",
+            flush=True,
+        )
+        waiting, said, progress = set(pushed), 0.0, time.monotonic()
+        # lost messages are never answered: give up once nothing was answered for STALL s
+        while waiting and time.monotonic() - progress < STALL:
+            still = {c for c in waiting if len(accepted(c)) < expected(c)}
+            if len(still) < len(waiting):
+                progress = time.monotonic()
+            waiting = still
+            if not waiting or time.monotonic() - said >= 30:
+                said = time.monotonic()
+                print(
+                    f"  {said - started:.0f} s: {len(pushed) - len(waiting)} of "
+                    f"{len(pushed)} answered, 429s so far {emulator.rate_refusals}",
+                    flush=True,
+                )
+            if waiting:
+                await asyncio.sleep(2)
+        elapsed = time.monotonic() - started
+        cpu = sum(map(process_cpu, pids)) - cpu_before
+    crisis_latencies = []
+    for chat in crises:
+        calls = accepted(chat)
+        marked = [c for c in calls if EMERGENCY_MARK in str(c.params.get("text", ""))]
+        answer = marked[0] if marked else calls[min(1, len(calls) - 1)] if calls else None
+        if answer is not None:
+            crisis_latencies.append(answer.at - pushed[chat])
+    others = [
+        accepted(c)[1].at - pushed[c] for c in pushed if c not in crises and len(accepted(c)) >= 2
+    ]
+    figures = {
+        "database": "postgresql",
+        "workers": args.workers or 1,
+        "mode": "webhook workers behind nginx" if args.workers else "one process, polling",
+        "offered_per_second": round(len(pushed) / offered_for, 1),
+        "offered_seconds": round(offered_for, 1),
+        "bot_limit_per_second": LIMIT / WINDOW,
+        "chat_limit": args.chat_limit,
+        "group_limit_per_minute": GROUP_LIMIT * 60 / GROUP_WINDOW,
+        "messages": len(pushed),
+        "crises": len(crises),
+        "answered": len(pushed) - len(waiting),
+        "lost": len(waiting),
+        "drained_in_seconds": round(elapsed, 1),
+        "crisis_latency_p50": round(statistics.median(crisis_latencies), 3),
+        "crisis_latency_p99": round(percentile(crisis_latencies, 99), 3),
+        "crisis_latency_worst": round(max(crisis_latencies), 3),
+        "others_latency_p50": round(statistics.median(others), 2),
+        "others_latency_p99": round(percentile(others, 99), 2),
+        "replies_per_second": round(sum(len(accepted(c)) for c in pushed) / elapsed, 1),
+        "refusals_429": emulator.rate_refusals,
+        "refusals_429_by_limit": dict(emulator.rate_refusals_by),
+        "cpu_seconds_per_message": round(cpu / len(pushed), 5),
+    }
+    return figures
+
+
+def report(figures: dict) -> None:
+    print(
+        f"surge on PostgreSQL, {figures['mode']} ({figures['workers']} worker(s)): "
+        f"{figures['messages']} messages offered at "
+        f"{figures['offered_per_second']:.0f}/s for {figures['offered_seconds']:.0f} s "
+        f"({figures['crises']} crises); bot-wide limit {figures['bot_limit_per_second']:.0f}/s, "
+        f"per chat {figures['chat_limit']}, group {figures['group_limit_per_minute']:.0f}/min"
+    )
+    print(
+        f"  answered {figures['answered']}, lost {figures['lost']}, drained in "
+        f"{figures['drained_in_seconds']:.0f} s ({figures['replies_per_second']}/s replies)"
+    )
+    print(
+        f"  crisis answer p50 {figures['crisis_latency_p50']:.2f} s, p99 "
+        f"{figures['crisis_latency_p99']:.2f} s (target < 2 s), worst "
+        f"{figures['crisis_latency_worst']:.2f} s; others p50 "
+        f"{figures['others_latency_p50']:.0f} s, p99 {figures['others_latency_p99']:.0f} s; "
+        f"429s received: {figures['refusals_429']} "
+        f"{figures['refusals_429_by_limit']}; CPU per message "
+        f"{figures['cpu_seconds_per_message'] * 1000:.1f} ms"
+    )
+
+
+async def measure(url: str, args: argparse.Namespace) -> None:
+    figures = await surge(url, args)
+    report(figures)
+    # the deployment's figure is the one scripts/capacity.py reads
+    write_figures("surge" if args.workers else "surge_one_process", figures)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=60.0, help="how long the surge lasts")
+    parser.add_argument("--multiple", type=float, default=10.0, help="of the bot-wide limit")
+    parser.add_argument("--crisis-every", type=int, default=100)
+    parser.add_argument("--chat-limit", default="3/3", help="messages/seconds into one chat")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="webhook workers behind nginx; 0: polling here"
+    )
+    parser.add_argument("--rasa-url", help="an NLU server already running")
+    args = parser.parse_args()
+    if args.rasa_url:
+        run(measure(args.rasa_url, args))
+        return
+    server = rasa.RasaServer(rasa.model_path(), port=free_port())
+    server.start()
+    try:
+        server.wait_ready()
+        run(measure(server.url, args))
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
