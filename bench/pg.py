@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import asyncpg
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # imported before the benches' own
 from tests.postgres_helpers import Postgres
 
 

@@ -43,6 +43,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 LIMIT, WINDOW = 30, 1.0  # Telegram's bulk limit: messages per second, the bot's chats together
 DRAIN = 30.0  # seconds a stopping bot goes on sending what is queued
+# a 429 within this many seconds of a chat's last message is that chat's limit, not the bot's
+CHAT_WINDOW = 3.0
+CHATS_REMEMBERED = 20_000  # then those past CHAT_WINDOW are forgotten
 TYPING_AFTER = 3.0  # seconds a patient's reply waits in line before they see "typing…"
 TYPING_EVERY = 4.0  # Telegram shows it for 5 s
 BUDGET_TIMEOUT = 5.0  # seconds a reservation may take before this worker paces on its own
@@ -107,6 +110,8 @@ class SendQueue(BaseRequestMiddleware):
         self._pacer: asyncio.Task[None] | None = None
         self._chats: dict[int | str, _Chat] = {}
         self._urgent_chats = 0
+        # when each patient's chat last got a message (a 429 just after is that chat's limit)
+        self._chat_sent: dict[int, float] = {}
 
     @classmethod
     def for_settings(cls, settings: Settings) -> SendQueue:
@@ -193,14 +198,27 @@ class SendQueue(BaseRequestMiddleware):
         chat_id = getattr(method, "chat_id", None)
         again = False  # refused: goes first when the wait is over
         pause = 0.0  # Telegram's retry_after, for the shared budget
+        chat_pause = 0.0  # the same, for this chat alone
         while True:
+            if chat_pause:
+                await asyncio.sleep(chat_pause)
+                chat_pause = 0.0
             shared = await self._wait_turn(bot, chat_id, again, pause)
             try:
-                return await make_request(bot, method)
+                sent = await make_request(bot, method)
+                self._note_sent(chat_id)
+                return sent
             except TelegramRetryAfter as error:
-                # over the limit all the same (another process with the token, or Telegram
-                # counting differently): everyone waits, this one goes first after
                 self.refused += 1
+                again = True
+                if self._chat_just_sent(chat_id):
+                    # Telegram's limit in one chat (about a message a second; a first answer
+                    # is the notice and the answer): this chat waits, the others go on
+                    chat_pause = float(error.retry_after)
+                    log.warning("flood control in one chat: it waits %s s", error.retry_after)
+                    continue
+                # over the bot's limit all the same (another process with the token, or
+                # Telegram counting differently): everyone waits, this one goes first after
                 if not shared:
                     until = time.monotonic() + error.retry_after
                     self._paused_until = max(self._paused_until, until)
@@ -210,10 +228,21 @@ class SendQueue(BaseRequestMiddleware):
                     method.__api_method__,
                     error.retry_after,
                 )
-                again = True
             finally:
                 if not shared:
                     self._release()
+
+    def _note_sent(self, chat_id: int | str | None) -> None:
+        if isinstance(chat_id, int) and chat_id > 0:  # a patient's private chat
+            if len(self._chat_sent) >= CHATS_REMEMBERED:
+                horizon = time.monotonic() - CHAT_WINDOW
+                self._chat_sent = {c: t for c, t in self._chat_sent.items() if t > horizon}
+            self._chat_sent[chat_id] = time.monotonic()
+
+    def _chat_just_sent(self, chat_id: int | str | None) -> bool:
+        if not isinstance(chat_id, int):
+            return False
+        return time.monotonic() - self._chat_sent.get(chat_id, float("-inf")) < CHAT_WINDOW
 
     async def _wait_turn(
         self, bot: Bot, chat_id: int | str | None, again: bool, pause: float

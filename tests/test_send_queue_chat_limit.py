@@ -1,0 +1,67 @@
+"""Telegram limits one private chat to about a message a second, besides the bot's 30 a second.
+A 429 just after a chat got a message is that chat's limit: that chat waits, the others go on
+(before, every 429 paused the whole bot, and in a surge where each first answer is the privacy
+notice then the answer, the bot was paused most of the time)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+
+from bot.telegram.send_queue import SendQueue
+from tests.telegram_emulator import BotAPIEmulator
+
+PATIENT, OTHERS = 4242, range(5000, 5020)
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[BotAPIEmulator]:
+    emu = BotAPIEmulator()
+    await emu.start()
+    yield emu
+    await emu.stop()
+
+
+@pytest.fixture
+async def bot(emulator: BotAPIEmulator) -> AsyncIterator[Bot]:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(emulator.base_url))
+    session.middleware(SendQueue(typing_after=None))
+    real_bot = Bot(emulator.token, session=session)
+    yield real_bot
+    await real_bot.session.close()
+
+
+async def test_a_chats_own_limit_holds_up_that_chat_only(
+    emulator: BotAPIEmulator, bot: Bot
+) -> None:
+    emulator.limit_chat_rate(1, 1.0)
+    await bot.send_message(PATIENT, "the privacy notice")
+    second = asyncio.create_task(bot.send_message(PATIENT, "the answer"))  # refused: 429
+    await emulator.wait_until(lambda: emulator.rate_refusals == 1, what="the chat's 429")
+    # meanwhile the other patients' answers go, none of them waits the chat's second
+    others = await asyncio.gather(*(bot.send_message(chat, "answer") for chat in OTHERS))
+    assert not second.done()
+    assert len(others) == len(OTHERS)
+    assert emulator.rate_refusals == 1  # the others were never refused, nor held back by it
+    await second  # then the chat's own message, once its second passed
+    texts = [message["text"] for message in emulator.sent(PATIENT)]
+    assert texts == ["the privacy notice", "the answer"]
+
+
+async def test_a_429_that_is_not_a_chats_holds_up_everyone(
+    emulator: BotAPIEmulator, bot: Bot
+) -> None:
+    """The bot's own limit (no message to that chat just before): every send waits."""
+    emulator.fail_next("sendMessage", error_code=429, retry_after=1)
+    first = asyncio.create_task(bot.send_message(PATIENT, "hello"))
+    await emulator.wait_until(lambda: len(emulator.calls("sendMessage")) == 1, what="the 429")
+    later = asyncio.create_task(bot.send_message(OTHERS[0], "answer"))
+    await asyncio.gather(first, later)
+    calls = emulator.calls("sendMessage")
+    # the refused one went again first, before the other chat's
+    assert [c.params["chat_id"] for c in calls] == [PATIENT, PATIENT, OTHERS[0]]
