@@ -48,6 +48,8 @@ CHAT_WINDOW = 3.0
 CHATS_REMEMBERED = 20_000  # then those past CHAT_WINDOW are forgotten
 TYPING_AFTER = 3.0  # seconds a patient's reply waits in line before they see "typing…"
 TYPING_EVERY = 4.0  # Telegram shows it for 5 s
+# then no more: in a surge thousands wait for minutes, and each "typing" is a request too
+TYPING_TIMES = 4
 BUDGET_TIMEOUT = 5.0  # seconds a reservation may take before this worker paces on its own
 # what Telegram counts as messages; the rest (edits, chat actions, callbacks, getUpdates) is not
 # paced: none of it can wait behind a queue of replies
@@ -386,8 +388,8 @@ class SendQueue(BaseRequestMiddleware):
 
 
 class _Typing:
-    """ "typing…" in a chat from `after` seconds on, every TYPING_EVERY, until cancelled. A
-    timer first: most sends wait less, and start no task."""
+    """ "typing…" in a chat from `after` seconds on, every TYPING_EVERY (TYPING_TIMES at most),
+    until cancelled. A timer first: most sends wait less, and start no task."""
 
     def __init__(self, bot: Bot, chat_id: int | str, after: float) -> None:
         self._bot, self._chat_id = bot, chat_id
@@ -398,7 +400,7 @@ class _Typing:
         self._task = asyncio.get_running_loop().create_task(self._keep_typing())
 
     async def _keep_typing(self) -> None:
-        while True:
+        for _ in range(TYPING_TIMES):
             try:
                 await self._bot.send_chat_action(self._chat_id, "typing")
             except TelegramAPIError as error:  # a courtesy: the reply is what matters

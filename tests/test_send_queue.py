@@ -1,19 +1,23 @@
-"""Telegram limits one private chat to about a message a second, besides the bot's 30 a second.
+"""The send line's courtesies under Telegram's limits.
+
+Telegram limits one private chat to about a message a second, besides the bot's 30 a second.
 A 429 just after a chat got a message is that chat's limit: that chat waits, the others go on
 (before, every 429 paused the whole bot, and in a surge where each first answer is the privacy
-notice then the answer, the bot was paused most of the time)."""
+notice then the answer, the bot was paused most of the time). A patient whose reply waits sees
+"typing…", a few times, not for ever."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
-from bot.telegram.send_queue import SendQueue
+from bot.telegram import send_queue
+from bot.telegram.send_queue import TYPING_TIMES, SendQueue
 from tests.telegram_emulator import BotAPIEmulator
 
 PATIENT, OTHERS = 4242, range(5000, 5020)
@@ -65,3 +69,30 @@ async def test_a_429_that_is_not_a_chats_holds_up_everyone(
     calls = emulator.calls("sendMessage")
     # the refused one went again first, before the other chat's
     assert [c.params["chat_id"] for c in calls] == [PATIENT, PATIENT, OTHERS[0]]
+
+
+async def test_a_long_wait_shows_typing_a_few_times_not_for_ever(
+    emulator: BotAPIEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a surge thousands wait for minutes: "typing" every 4 s for each is thousands of
+    requests a second. Shown TYPING_TIMES times, then the reply comes when it comes."""
+    monkeypatch.setattr(send_queue, "TYPING_EVERY", 0.05)  # Telegram's 4 s, shortened
+    session = AiohttpSession(api=TelegramAPIServer.from_base(emulator.base_url))
+    queue = SendQueue(1, 1.0, typing_after=0.1)  # one message a second
+    session.middleware(queue)
+    slow = Bot(emulator.token, session=session)
+    chats = list(OTHERS)[:3]
+
+    def turn(chat: int) -> Callable[[], Awaitable[None]]:  # a patient's turn, as sending.py
+        async def job() -> None:
+            await slow.send_message(chat, "answer")
+
+        return job
+
+    try:
+        await asyncio.gather(*(queue.submit(chat, turn(chat)) for chat in chats))
+    finally:
+        await slow.session.close()
+    last = chats[-1]  # waited about 2 s: 40 times "typing" if nothing stopped it
+    assert len(emulator.calls("sendChatAction", chat_id=last)) == TYPING_TIMES
+    assert not emulator.calls("sendChatAction", chat_id=chats[0])  # went at once
