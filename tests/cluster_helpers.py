@@ -148,7 +148,8 @@ class Cluster:
     workers_count: int = 2
     env: dict[str, str] = field(default_factory=dict)
     emulator: BotAPIEmulator = field(default_factory=BotAPIEmulator)
-    postgres: Postgres = field(default_factory=Postgres)
+    # each worker keeps up to 30 + 10 connections (storage/db.py, send_budget.py): 4 workers
+    postgres: Postgres = field(default_factory=lambda: Postgres(settings=("max_connections=200",)))
     workers: list[Worker] = field(default_factory=list)
     logs: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="helpline-logs-")))
     nginx: Nginx | None = None
