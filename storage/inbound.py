@@ -64,7 +64,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.inbound_throttle import FloodCounts
 from storage.models import ClaimState, utcnow
-from storage.workers import CHAT_SPACE, Worker, alive_sql, lock_key, worker_of
+from storage.workers import CHAT_SPACE, Worker, alive_sql, is_postgresql, lock_key, worker_of
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -159,7 +159,7 @@ class SharedInbound(FloodCounts):
     def for_sessions(cls, sessions: async_sessionmaker[AsyncSession]) -> SharedInbound | None:
         engine = sessions.kw["bind"]
         assert isinstance(engine, AsyncEngine)
-        if engine.dialect.name != "postgresql":
+        if not is_postgresql(engine):
             return None
         return cls(sessions, worker_of(engine))
 

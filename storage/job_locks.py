@@ -13,7 +13,7 @@ lock, on a connection of its own): `live_workers`. Every connection of the worke
 which worker it is (the setting `helpline.worker`), so that a row can record its writer by a
 column default: the replies a worker owes patients (`patient_deliveries.worker`).
 
-Locks are keyed by two 32-bit integers (JOB_SPACE, a hash of the job's name): they never meet
+Locks are keyed by two 32-bit integers (JOB_SPACE, `lock_key` of the job's name): they never meet
 a lock taken with one 64-bit key, nor storage/workers.py's spaces. On SQLite (one process)
 every lock is granted at once.
 """
@@ -24,7 +24,6 @@ import asyncio
 import contextlib
 import logging
 import time
-import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -37,7 +36,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from storage.workers import WORKER_SPACE, worker_of
+from storage.workers import LIVE_WORKERS, is_postgresql, lock_key, worker_of
 
 log = logging.getLogger(__name__)
 JOB_SPACE = 18_004  # the first key of the jobs' locks (storage/workers.py lists the others)
@@ -47,16 +46,6 @@ CHECK_TIMEOUT = 5.0  # seconds: a look that takes longer counts as a lost connec
 
 TAKE = text("SELECT pg_try_advisory_lock(:space, :key)")
 RELEASE = text("SELECT pg_advisory_unlock(:space, :key)")
-LIVE = text(
-    "SELECT objid FROM pg_locks WHERE locktype = 'advisory' AND classid = :space "
-    "AND objsubid = 2 AND granted "
-    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-)
-
-
-def job_key(name: str) -> int:
-    """The lock's second key: non-negative, as pg_locks shows it (an oid)."""
-    return zlib.crc32(name.encode()) & 0x7FFFFFFF
 
 
 class WorkerLocks:
@@ -70,7 +59,7 @@ class WorkerLocks:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.engine = engine
-        self.shared = engine.dialect.name == "postgresql"
+        self.shared = is_postgresql(engine)
         self.worker = worker_of(engine)  # this process's id on the database, kept alive
         self.worker_id = self.worker.id
         self.keep_alive = keep_alive
@@ -144,7 +133,7 @@ class WorkerLocks:
                     await _timed(connection.execute(text("SELECT 1")))
                     await _timed(connection.commit())
                     return True
-                params = {"space": JOB_SPACE, "key": job_key(name)}
+                params = {"space": JOB_SPACE, "key": lock_key(name)}
                 taken = bool(await _timed(connection.scalar(TAKE, params)))
                 await _timed(connection.commit())
             except Exception as error:
@@ -166,7 +155,7 @@ class WorkerLocks:
             if self._connection is None:
                 return
             try:
-                params = {"space": JOB_SPACE, "key": job_key(name)}
+                params = {"space": JOB_SPACE, "key": lock_key(name)}
                 await _timed(self._connection.scalar(RELEASE, params))
                 await _timed(self._connection.commit())
             except Exception as error:
@@ -183,7 +172,7 @@ class WorkerLocks:
         async with self._io:
             try:
                 connection = await self._open()
-                rows = await _timed(connection.scalars(LIVE, {"space": WORKER_SPACE}))
+                rows = await _timed(connection.scalars(LIVE_WORKERS))
                 await _timed(connection.commit())
             except Exception as error:
                 await self._lose(error)

@@ -52,11 +52,14 @@ WORKER_SPACE = 18_001  # (WORKER_SPACE, worker id): held by the live worker
 CHAT_SPACE = 18_002  # (CHAT_SPACE, chat key): one patient's turn at a time (storage/inbound.py)
 THROTTLE_SPACE = 18_003  # (THROTTLE_SPACE, chat key): one patient's flood count at a time
 
-_HELD = (
-    "SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted"
-    " AND l.objsubid = 2 AND l.classid = {space}::oid AND l.objid = ({worker})::oid"
+# the advisory locks taken with two int4 keys in this database, granted
+_ADVISORY = (
+    "FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2"
     " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
 )
+_HELD = "SELECT 1 " + _ADVISORY + " AND l.classid = {space}::oid AND l.objid = ({worker})::oid"
+# the ids of the workers alive now
+LIVE_WORKERS = text(f"SELECT l.objid {_ADVISORY} AND l.classid = {WORKER_SPACE}")
 
 
 def alive_sql(worker_column: str) -> str:
@@ -71,9 +74,9 @@ async def is_alive(connection: AsyncConnection, worker_id: int) -> bool:
 
 
 def lock_key(name: str) -> int:
-    """An int4 for the second key of an advisory lock (a chat's: never stored, pg_locks shows
-    it while held)."""
-    return zlib.crc32(name.encode()) - 2**31
+    """An int4 for the second key of an advisory lock (a chat's, a job's: never stored),
+    non-negative, as pg_locks shows it (an oid)."""
+    return zlib.crc32(name.encode()) & 0x7FFFFFFF
 
 
 def new_worker_id() -> int:
@@ -81,8 +84,8 @@ def new_worker_id() -> int:
     return secrets.randbelow(2**31 - 2) + 1
 
 
-def is_postgresql(engine: AsyncEngine) -> bool:
-    return engine.dialect.name == "postgresql"
+def is_postgresql(bind: AsyncEngine | AsyncConnection) -> bool:
+    return bind.dialect.name == "postgresql"
 
 
 class Worker:

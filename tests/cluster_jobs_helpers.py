@@ -15,8 +15,9 @@ import asyncpg
 from bot.app import Helpline, open_helpline
 from bot.settings import Settings
 from storage.cases import OutboxRepository
-from storage.job_locks import JOB_SPACE, WorkerLocks, job_key
+from storage.job_locks import JOB_SPACE, WorkerLocks
 from storage.outbox import Announce
+from storage.workers import lock_key
 
 GROUP = -1001000
 
@@ -90,7 +91,7 @@ async def terminate_holder(database_url: str, name: str) -> int:
                 "locktype = 'advisory' AND classid = $1 AND objid = $2 AND objsubid = 2 "
                 "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
                 JOB_SPACE,
-                job_key(name),
+                lock_key(name),
             )
         )
     finally:

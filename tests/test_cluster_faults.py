@@ -92,9 +92,10 @@ async def test_the_worker_delivering_a_groups_outbox_killed_another_takes_over_n
     """The group is paced to one request per 0.3 s here, so a backlog forms. The holder of the
     group's outbox lock is killed between two rows: a row sent and not yet deleted when its
     worker dies is sent again by design (at least once, bot/telegram/group_delivery.py)."""
-    from storage.job_locks import JOB_SPACE, job_key  # issue 18 (B): the outbox's lock
+    from storage.job_locks import JOB_SPACE
+    from storage.workers import lock_key  # issue 18 (B): the outbox's lock
 
-    emulator, key = cluster.emulator, job_key(f"outbox:{FR_GROUP}")
+    emulator, key = cluster.emulator, lock_key(f"outbox:{FR_GROUP}")
     cases = range(60_000, 60_004)
     words = ("pomme", "poire", "prune", "cerise")
     for chat in cases:

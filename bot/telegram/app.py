@@ -40,6 +40,7 @@ from bot.telegram.session import HelplineSession
 from responses import Catalogue
 from storage.inbound import SharedInbound
 from storage.job_locks import WorkerLocks
+from storage.workers import is_postgresql
 
 log = logging.getLogger(__name__)
 COMMANDS = ("start", "help", "human", "privacy", "consent", "language", "discreet")
@@ -234,7 +235,7 @@ def build_webhook_app(helpline: Helpline, bot: Bot, dp: Dispatcher) -> web.Appli
         bot,
         # several workers (PostgreSQL): answered once handled, so that Telegram posts again
         # what a worker killed mid-update never answered (storage/inbound.py takes it over)
-        handle_in_background=helpline.sessions.kw["bind"].dialect.name != "postgresql",
+        handle_in_background=not is_postgresql(helpline.sessions.kw["bind"]),
         secret_token=secret.get_secret_value(),
         arrival_window=WEBHOOK_ARRIVAL_WINDOW,
     ).register(app, path=WEBHOOK_PATH)

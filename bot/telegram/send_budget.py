@@ -35,6 +35,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from storage.models.send_budget import BudgetLane
+from storage.workers import is_postgresql
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ class SendBudget:
     """The bot's send rate shared through the database; waits are in seconds from now."""
 
     def __init__(self, engine: AsyncEngine, rate: float) -> None:
-        if engine.dialect.name != "postgresql":
+        if not is_postgresql(engine):
             raise ValueError("a shared send budget needs PostgreSQL")
         # autocommit: one round trip per reservation, no BEGIN/COMMIT around it
         self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
