@@ -1,12 +1,14 @@
 """Benchmark: Telegram's bot-wide limit shared by several workers through PostgreSQL
 (bot/telegram/send_budget.py), on a throwaway cluster (bench/pg.py).
 
-1. What a reservation costs: one statement, one round trip; sequential, then from `--workers`
-   budgets at once (several processes' worth of connections).
+1. What a slot at the gate costs: one statement, one round trip; sequential, then from
+   `--workers` budgets at once (several processes' worth of connections).
 2. `--workers` SendQueues sharing one budget, offered `--load` times the rate for `--seconds`
-   (patients' replies arriving evenly, one in `--crisis-every` a crisis answer), sending to a
-   fake Telegram: the rate actually sent (the most in any second, all workers together), each
-   reply's wait in line (queued -> sent) p50 / p99, the crisis answers' wait, and the 429s.
+   (patients' replies arriving evenly, every other one two messages as a first answer is, one
+   in `--crisis-every` a crisis answer), sending to a fake Telegram: what was sent of what was
+   offered, the most in any second (all workers together), the 429s, each reply's wait in line
+   (queued -> sent) p50 / p99, the crisis answers' wait, the statements the budgets ran per
+   message sent, and the rate the line drained at.
 Run: `.venv/bin/python bench/send_budget.py [--rate 30] [--load 10] [--seconds 2]`.
 """
 
@@ -23,38 +25,38 @@ from pg import create_database, postgres_cluster
 from stats import percentile
 
 from bot.app import run
-from bot.telegram.send_budget import SendBudget
+from bot.telegram.send_budget import GATE_MARGIN, SendBudget
 from bot.telegram.send_queue import SendQueue
 from storage.db import create_engine, migrate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.send_budget_helpers import FakeTelegram, Worker
+from tests.send_budget_helpers import FakeTelegram, Worker, count_statements
 
 
-async def reservation_cost(url: str, rate: float, workers: int, count: int) -> dict[str, float]:
+async def slot_cost(url: str, rate: float, workers: int, count: int) -> dict[str, float]:
     budgets = [SendBudget.for_database(url, rate) for _ in range(workers)]
     assert all(budgets)
     try:
         one = budgets[0]
         assert one is not None
-        await one.ahead()  # connect, check the lanes
+        await one.slot()  # connect, check the gate's row
         started = time.perf_counter()
         for _ in range(count):
-            await one.ahead()
+            await one.slot()
         sequential = (time.perf_counter() - started) / count
 
-        async def claims(budget: SendBudget) -> None:
+        async def slots(budget: SendBudget) -> None:
             for _ in range(count // workers):
-                await budget.ahead()
+                await budget.slot()
 
         started = time.perf_counter()
-        await asyncio.gather(*(claims(b) for b in budgets if b is not None))
+        await asyncio.gather(*(slots(b) for b in budgets if b is not None))
         together = (count // workers * workers) / (time.perf_counter() - started)
     finally:
         for budget in budgets:
             if budget is not None:
                 await budget.close()
-    return {"reservation_ms": sequential * 1000, "reservations_per_s": together}
+    return {"slot_ms": sequential * 1000, "slots_per_s": together}
 
 
 async def surge(
@@ -67,18 +69,22 @@ async def surge(
         Worker(f"w{n}", telegram, SendQueue(int(rate), budget=budget))
         for n, budget in enumerate(budgets)
     ]
-    offered = int(rate * load * seconds)
+    statements = count_statements(*line)
+    replies = int(rate * load * seconds)
+    offered = 0  # messages
     queued: dict[str, float] = {}
     crises: set[str] = set()
     started = time.monotonic()
-    for n in range(offered):
+    for n in range(replies):
         await asyncio.sleep(max(0.0, started + n / (rate * load) - time.monotonic()))
-        text = f"r{n}"
-        queued[text] = time.monotonic()
         urgent = n % crisis_every == crisis_every - 1
-        if urgent:
-            crises.add(text)
-        line[n % workers].reply(100_000 + n, text, urgent=urgent)
+        texts = [f"r{n}"] if urgent or n % 2 else [f"r{n} notice", f"r{n}"]
+        for text in texts:
+            queued[text] = time.monotonic()
+            if urgent:
+                crises.add(text)
+        offered += len(texts)
+        line[n % workers].reply(100_000 + n, *texts, urgent=urgent)
     await telegram.until(lambda: len(telegram.sent) == offered, timeout=30 + 2 * offered / rate)
     for budget in budgets:
         if budget is not None:
@@ -94,6 +100,8 @@ async def surge(
         "wait_p99_s": percentile(waits, 99),
         "crisis_wait_p50_s": percentile(crisis_waits, 50),
         "crisis_wait_p99_s": percentile(crisis_waits, 99),
+        "statements_per_send": len(statements) / len(telegram.sent),
+        "drained_per_s": (len(telegram.sent) - 1) / (telegram.sent[-1].at - telegram.sent[0].at),
     }
 
 
@@ -105,10 +113,10 @@ async def measure(args: argparse.Namespace) -> None:
             engine = create_engine(url)
             await migrate(engine)
             await engine.dispose()
-        cost = await reservation_cost(urls[0], args.rate, args.workers, args.reservations)
+        cost = await slot_cost(urls[0], args.rate, args.workers, args.slots)
         print(
-            f"reservation: {cost['reservation_ms']:.2f} ms each, one worker in turn "
-            f"(1/rate = {1000 / args.rate:.1f} ms); {cost['reservations_per_s']:.0f}/s "
+            f"slot at the gate: {cost['slot_ms']:.2f} ms each, one worker in turn "
+            f"(1/rate = {1000 / args.rate:.1f} ms); {cost['slots_per_s']:.0f}/s "
             f"from {args.workers} workers at once"
         )
         figures = await surge(
@@ -117,7 +125,12 @@ async def measure(args: argparse.Namespace) -> None:
     print(
         f"{args.workers} workers offered {args.load:g}x the rate ({args.rate:g}/s) for "
         f"{args.seconds:g} s: {figures['sent']} of {figures['offered']} sent, at most "
-        f"{figures['most_in_any_second']} in any second, {figures['refusals_429']} 429s"
+        f"{figures['most_in_any_second']} in any second, {figures['refusals_429']} 429s, "
+        f"{figures['statements_per_send']:.2f} statements per message sent"
+    )
+    print(
+        f"  drained at {figures['drained_per_s']:.1f} messages/s "
+        f"(the gate: {args.rate * GATE_MARGIN:g}/s)"
     )
     print(
         f"  wait in line p50 {figures['wait_p50_s']:.2f} s, p99 {figures['wait_p99_s']:.2f} s; "
@@ -137,7 +150,7 @@ def main() -> None:
     parser.add_argument("--load", type=float, default=10.0, help="times the rate offered")
     parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--crisis-every", type=int, default=50)
-    parser.add_argument("--reservations", type=int, default=2000)
+    parser.add_argument("--slots", type=int, default=2000)
     run(measure(parser.parse_args()))
 
 

@@ -1,19 +1,24 @@
 """A fake Telegram for the send line (bot/telegram/send_queue.py): each `Worker` stands for one
 bot process (its own SendQueue) and for its Bot (what the queue calls back: chat actions); the
-`FakeTelegram` they share notes when each message arrived, and can refuse beyond a rate (429)."""
+`FakeTelegram` they share notes when each message arrived, and can refuse beyond a rate (429).
+`shared_workers` makes two of them sharing one budget on PostgreSQL (send_budget.py),
+`count_statements` counts what the budgets ask the database, `FlakyBudget` fails on demand."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import SendMessage, TelegramMethod
+from sqlalchemy import event
 
+from bot.telegram.send_budget import SendBudget
 from bot.telegram.send_queue import SendQueue
 
 
@@ -103,3 +108,49 @@ class Worker:
     async def send_chat_action(self, chat_id: int, action: str) -> bool:
         self.telegram.actions.append((chat_id, action, time.monotonic()))
         return True
+
+
+@asynccontextmanager
+async def shared_workers(
+    url: str, rate: float, *, typing_after: float | None = 0.3
+) -> AsyncIterator[tuple[FakeTelegram, Worker, Worker]]:
+    """Two workers (each its own queue and budget connections) and the Telegram they share."""
+    telegram = FakeTelegram()
+    budgets = [SendBudget.for_database(url, rate) for _ in range(2)]
+    queues = [SendQueue(int(rate), budget=b, typing_after=typing_after) for b in budgets]
+    try:
+        yield telegram, Worker("a", telegram, queues[0]), Worker("b", telegram, queues[1])
+    finally:
+        for budget in budgets:
+            assert budget is not None
+            await budget.close()
+
+
+def count_statements(*workers: Worker) -> list[str]:
+    """The statements the workers' budgets send to the database from now on (kept growing)."""
+    statements: list[str] = []
+
+    def executed(*args: Any) -> None:
+        statements.append(args[2])  # conn, cursor, statement, parameters, context, many
+
+    for worker in workers:
+        assert worker.queue.budget is not None
+        event.listen(worker.queue.budget.engine.sync_engine, "before_cursor_execute", executed)
+    return statements
+
+
+class FlakyBudget:
+    """A shared budget whose database is down while `down`; up, every slot is free at once."""
+
+    def __init__(self) -> None:
+        self.down = True
+        self.asked = 0
+
+    async def slot(self, pause: float = 0.0) -> float:
+        self.asked += 1
+        if self.down:
+            raise ConnectionRefusedError("the budget's database is down")
+        return 0.0
+
+    async def close(self) -> None:
+        pass

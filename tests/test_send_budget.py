@@ -4,16 +4,26 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import AsyncIterator
+from itertools import pairwise
 
 import pytest
 
 from bot.settings import Settings
 from bot.telegram import send_queue
 from bot.telegram.send_budget import SendBudget
-from bot.telegram.send_queue import SendQueue
+from bot.telegram.send_queue import FALLBACK_SHARE, SendQueue
 from storage.db import create_engine, migrate
-from tests.send_budget_helpers import FakeTelegram, Worker
+from tests.postgres_helpers import free_port
+from tests.send_budget_helpers import (
+    FakeTelegram,
+    FlakyBudget,
+    Worker,
+    count_statements,
+    shared_workers,
+)
 
 RATE = 20.0  # messages a second, both workers together
 INTERVAL = 1 / RATE
@@ -30,13 +40,8 @@ async def budget_url(database_url: str) -> str:
 @pytest.fixture
 async def workers(budget_url: str) -> AsyncIterator[tuple[FakeTelegram, Worker, Worker]]:
     """Two workers (each its own queue and budget connections) and the Telegram they share."""
-    telegram = FakeTelegram()
-    budgets = [SendBudget.for_database(budget_url, RATE) for _ in range(2)]
-    queues = [SendQueue(int(RATE), budget=b, typing_after=0.3) for b in budgets]
-    yield telegram, Worker("a", telegram, queues[0]), Worker("b", telegram, queues[1])
-    for budget in budgets:
-        assert budget is not None
-        await budget.close()
+    async with shared_workers(budget_url, RATE) as shared:
+        yield shared
 
 
 async def test_two_workers_together_stay_under_the_global_rate(
@@ -87,22 +92,102 @@ async def test_a_refusal_in_one_worker_pauses_the_other_too(
     assert telegram.most_in_any(1.0) <= RATE + 1  # and the others follow at the rate
 
 
-async def test_arrival_order_across_workers_is_kept(
+async def test_arrival_order_is_kept_in_each_worker_and_the_workers_take_turns(
     workers: tuple[FakeTelegram, Worker, Worker],
 ) -> None:
+    """Each worker's pacer holds one slot at a gate at a time: a worker with a long line does
+    not hold back another's, which goes in the next slot or the one after."""
     telegram, a, b = workers
-    arrived = []
     for n in range(16):  # worker a's line first...
         a.reply(5000 + n, f"a{n}")
-        arrived.append(f"a{n}")
     await telegram.until(lambda: len(telegram.sent) >= 1)
-    for n in range(8):  # ...then worker b's, which alone would go at once
+    queued_at = time.monotonic()
+    for n in range(8):  # ...then worker b's
         b.reply(6000 + n, f"b{n}")
-        arrived.append(f"b{n}")
-    await telegram.until(lambda: len(telegram.sent) == len(arrived))
+    await telegram.until(lambda: len(telegram.sent) == 24)
     order = telegram.texts()
-    late = [abs(order.index(text) - arrived.index(text)) for text in arrived]
-    assert max(late) <= 2, order
+    assert [t for t in order if t[0] == "a"] == [f"a{n}" for n in range(16)]
+    assert [t for t in order if t[0] == "b"] == [f"b{n}" for n in range(8)]
+    assert telegram.sent_at("b0") - queued_at <= 2.5 * INTERVAL
+    # while both have a line, they alternate: neither waits for the other's to end
+    b_at = [order.index(f"b{n}") for n in range(8)]
+    a_between = [later - earlier - 1 for earlier, later in pairwise(b_at)]
+    assert max(a_between) <= 2 and sum(a_between) >= 5, order
+    assert telegram.most_in_any(1.0) <= RATE + 1
+
+
+async def test_a_surge_costs_one_statement_per_message_sent(budget_url: str) -> None:
+    """The storm of issue 18: every send going ahead (a crisis, the second message of a reply
+    begun) used to push back every place already given in the shared line, and each waiting
+    place asked the database again and again, until its pool timed out. Now: one slot a
+    message, whatever goes ahead."""
+    rate = 60.0  # a few seconds of sends
+    async with shared_workers(budget_url, rate, typing_after=None) as (telegram, a, b):
+        statements = count_statements(a, b)
+        for n in range(60):  # 120 replies, half of them two messages, and a few crises
+            for chat, worker in ((10_000 + n, a), (20_000 + n, b)):
+                if n % 2:
+                    worker.reply(chat, f"{chat} notice", f"{chat} answer")
+                else:
+                    worker.reply(chat, f"{chat} answer")
+                if n % 20 == 10:
+                    worker.reply(chat, f"{chat} crisis answer", urgent=True)
+        expected = 120 + 60 + 6
+        await telegram.until(lambda: len(telegram.sent) == expected)
+    # one slot per message, plus each budget's check of the gate's row
+    assert len(statements) <= expected + 2, len(statements)
+    span = telegram.sent[-1].at - telegram.sent[0].at
+    gate = 1 / (rate * 0.9)
+    assert span <= expected * gate * 1.5  # drained near the gate's rate, not a third of it
+    assert telegram.most_in_any(1.0) <= rate + 1
+
+
+async def test_an_unreachable_budget_paces_alone_at_a_share_of_the_rate_warned_once(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Most likely the other workers still send: this one takes a share of the rate, never all
+    of it, and says so once, not once a message."""
+    monkeypatch.setattr(send_queue, "BUDGET_RETRY", 0.1)  # tried again during the test
+    caplog.set_level(logging.INFO, logger=send_queue.__name__)
+    budget = SendBudget.for_database(f"postgresql+asyncpg://nobody@127.0.0.1:{free_port()}/x", RATE)
+    assert budget is not None
+    telegram = FakeTelegram()
+    worker = Worker("a", telegram, SendQueue(int(RATE), budget=budget, typing_after=None))
+    try:
+        for n in range(6):
+            worker.reply(9600 + n, f"m{n}")
+        await telegram.until(lambda: len(telegram.sent) == 6)
+    finally:
+        await budget.close()
+    assert telegram.texts() == [f"m{n}" for n in range(6)]
+    gaps = [b.at - a.at for a, b in pairwise(telegram.sent)]
+    assert min(gaps) >= 0.95 / (RATE * FALLBACK_SHARE)
+    messages = [r.getMessage() for r in caplog.records if r.name == send_queue.__name__]
+    assert len([m for m in messages if "unavailable" in m]) == 1, messages
+
+
+async def test_a_budget_answering_again_is_shared_again_and_said_once(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(send_queue, "BUDGET_RETRY", 0.05)
+    caplog.set_level(logging.INFO, logger=send_queue.__name__)
+    budget = FlakyBudget()
+    telegram = FakeTelegram()
+    queue = SendQueue(int(RATE), budget=budget, typing_after=None)  # type: ignore[arg-type]
+    worker = Worker("a", telegram, queue)
+    for n in range(3):
+        worker.reply(9700 + n, f"down{n}")
+    await telegram.until(lambda: len(telegram.sent) == 3)
+    budget.down = False
+    for n in range(8):
+        worker.reply(9800 + n, f"up{n}")
+    await telegram.until(lambda: len(telegram.sent) == 11)
+    messages = [r.getMessage() for r in caplog.records if r.name == send_queue.__name__]
+    assert len([m for m in messages if "unavailable" in m]) == 1, messages
+    assert len([m for m in messages if "answers again" in m]) == 1, messages
+    last = telegram.sent[-5:]  # paced by the budget again, at the rate, not a share of it
+    assert last[-1].at - last[0].at < 4 / (RATE * FALLBACK_SHARE) * 0.75
+    assert budget.asked >= 8
 
 
 async def test_a_crisis_goes_ahead_of_every_workers_line_within_an_interval(

@@ -12,9 +12,14 @@ handling of their next message; a chat with a crisis answer queued goes ahead of
 earlier replies included. A patient whose reply waits more than `typing_after` seconds sees
 "typing…" (a chat action, not paced: it goes at once) until it goes.
 
-Several workers with one token (PostgreSQL): the line is shared through the database instead
-(send_budget.py), the same priorities across workers; should the database fail, each worker
-paces on its own again until it answers.
+Several workers with one token (PostgreSQL): each worker keeps its own line as above, and its
+pacer takes a slot at a gate shared through the database (send_budget.py) before each message it
+lets go, one slot at a time; when the slot comes, it goes to whoever is first in the line then (a
+crisis answer queued meanwhile included: at most one slot's wait). Arrival order is kept within a
+worker; across workers the gate is shared slot by slot (the workers with sends waiting take turns),
+not in arrival order: nginx spreads the webhook posts evenly, so the workers' lines are alike. A
+429 for the whole bot holds the gate for every worker. Should the database fail, the worker paces
+alone at FALLBACK_SHARE of the rate (it is most likely not alone) until the budget answers again.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.telegram.send_budget import Place, SendBudget
+from bot.telegram.send_budget import SendBudget
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -50,7 +55,12 @@ TYPING_AFTER = 3.0  # seconds a patient's reply waits in line before they see "t
 TYPING_EVERY = 4.0  # Telegram shows it for 5 s
 # then no more: in a surge thousands wait for minutes, and each "typing" is a request too
 TYPING_TIMES = 4
-BUDGET_TIMEOUT = 5.0  # seconds a reservation may take before this worker paces on its own
+BUDGET_TIMEOUT = 5.0  # seconds a slot at the shared gate may take before this worker paces alone
+# of the rate, a worker's pace while the shared budget fails: the other workers most likely
+# send meanwhile too
+FALLBACK_SHARE = 0.25
+BUDGET_RETRY = 2.0  # seconds between tries of a failing budget (in the background)
+BUDGET_ERRORS = (SQLAlchemyError, OSError, TimeoutError)
 # what Telegram counts as messages; the rest (edits, chat actions, callbacks, getUpdates) is not
 # paced: none of it can wait behind a queue of replies
 PACED = frozenset(
@@ -76,9 +86,6 @@ class _Chat:
     urgent: int = 0  # of the jobs, crisis answers
     worker: asyncio.Task[None] | None = None
     begun: bool = False  # the job running sent something already
-    # set while a crisis answer is queued: a send waiting for its place in the shared line
-    # goes ahead at once
-    hurry: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 class SendQueue(BaseRequestMiddleware):
@@ -114,6 +121,11 @@ class SendQueue(BaseRequestMiddleware):
         self._urgent_chats = 0
         # when each patient's chat last got a message (a 429 just after is that chat's limit)
         self._chat_sent: dict[int, float] = {}
+        # the shared budget: a 429's end, until the gate has it (every worker waits then)
+        self._gate_pause = 0.0
+        self._budget_failing = False
+        self._budget_tried = float("-inf")  # while failing: when it was last tried
+        self._probe: asyncio.Task[None] | None = None
 
     @classmethod
     def for_settings(cls, settings: Settings) -> SendQueue:
@@ -145,7 +157,6 @@ class SendQueue(BaseRequestMiddleware):
         chat.jobs.append((job, urgent, done))
         if urgent:
             chat.urgent += 1
-            chat.hurry.set()
             if chat.urgent == 1:
                 self._urgent_chats += 1
         if chat.worker is None or chat.worker.done():  # done: cancelled at a shutdown
@@ -172,7 +183,6 @@ class SendQueue(BaseRequestMiddleware):
                     chat.urgent -= 1
                     if chat.urgent == 0:
                         self._urgent_chats -= 1
-                        chat.hurry.clear()
                 if not done.done():
                     done.set_result(None)
         del self._chats[chat_id]
@@ -199,13 +209,12 @@ class SendQueue(BaseRequestMiddleware):
             return await make_request(bot, method)
         chat_id = getattr(method, "chat_id", None)
         again = False  # refused: goes first when the wait is over
-        pause = 0.0  # Telegram's retry_after, for the shared budget
-        chat_pause = 0.0  # the same, for this chat alone
+        chat_pause = 0.0  # Telegram's retry_after, for this chat alone
         while True:
             if chat_pause:
                 await asyncio.sleep(chat_pause)
                 chat_pause = 0.0
-            shared = await self._wait_turn(bot, chat_id, again, pause)
+            await self._wait_turn(bot, chat_id, again)
             try:
                 sent = await make_request(bot, method)
                 self._note_sent(chat_id)
@@ -221,18 +230,17 @@ class SendQueue(BaseRequestMiddleware):
                     continue
                 # over the bot's limit all the same (another process with the token, or
                 # Telegram counting differently): everyone waits, this one goes first after
-                if not shared:
-                    until = time.monotonic() + error.retry_after
-                    self._paused_until = max(self._paused_until, until)
-                pause = float(error.retry_after)
+                until = time.monotonic() + error.retry_after
+                self._paused_until = max(self._paused_until, until)
+                if self.budget is not None:  # every worker too
+                    self._gate_pause = max(self._gate_pause, until)
                 log.warning(
                     "flood control on %s: every send waits %s s",
                     method.__api_method__,
                     error.retry_after,
                 )
             finally:
-                if not shared:
-                    self._release()
+                self._release()
 
     def _note_sent(self, chat_id: int | str | None) -> None:
         if isinstance(chat_id, int) and chat_id > 0:  # a patient's private chat
@@ -246,75 +254,23 @@ class SendQueue(BaseRequestMiddleware):
             return False
         return time.monotonic() - self._chat_sent.get(chat_id, float("-inf")) < CHAT_WINDOW
 
-    async def _wait_turn(
-        self, bot: Bot, chat_id: int | str | None, again: bool, pause: float
-    ) -> bool:
-        """Until this send may go; True when the shared budget let it go (nothing to release).
-        A patient's reply waiting long shows "typing…" meanwhile."""
+    async def _wait_turn(self, bot: Bot, chat_id: int | str | None, again: bool) -> None:
+        """Until this send may go. A patient's reply waiting long shows "typing…" meanwhile."""
         chat = self._chat(chat_id)
         typing = None
         if chat is not None and chat_id is not None and self.typing_after is not None:
             typing = _Typing(bot, chat_id, self.typing_after)
         try:
-            if self.budget is not None:
-                try:
-                    await self._shared_turn(self.budget, chat, again, pause)
-                    return True
-                except (SQLAlchemyError, OSError, TimeoutError) as error:
-                    log.warning(
-                        "shared send budget unavailable (%s): paced in this worker alone",
-                        type(error).__name__,
-                    )
             await self._turn(chat_id, again)
-            return False
         finally:
             if typing is not None:
                 typing.cancel()
 
-    async def _shared_turn(
-        self, budget: SendBudget, chat: _Chat | None, again: bool, pause: float
-    ) -> None:
-        """A place in the workers' common line, then a slot at their common gate; a crisis
-        answer (its chat's earlier replies with it), the rest of a reply begun, or a send
-        refused, straight to the gate."""
-        ahead = again or (chat is not None and (chat.begun or chat.urgent > 0))
-        wait = 0.0
-        if not ahead:
-            async with asyncio.timeout(BUDGET_TIMEOUT):
-                place: float | Place = await budget.reserve()
-            while isinstance(place, Place):  # until its slot at the gate, or a crisis
-                if place.wait > 0 and await self._hurried(chat, place.wait):
-                    ahead = True
-                    break
-                async with asyncio.timeout(BUDGET_TIMEOUT):
-                    place = await budget.in_turn(place)
-            if isinstance(place, float):
-                wait = place
-        if ahead:
-            async with asyncio.timeout(BUDGET_TIMEOUT):
-                wait = await budget.ahead(pause=pause)
-        if wait > 0:
-            await asyncio.sleep(wait)
-        if chat is not None and chat.jobs:
-            chat.begun = True
-
-    @staticmethod
-    async def _hurried(chat: _Chat | None, seconds: float) -> bool:
-        """Wait `seconds`; True if the chat got a crisis answer queued meanwhile (its place in
-        the line is given up: lost time for the budget, never an extra message)."""
-        if chat is None:
-            await asyncio.sleep(seconds)
-            return False
-        try:
-            async with asyncio.timeout(seconds):
-                await chat.hurry.wait()
-        except TimeoutError:
-            return False
-        return True
-
     async def _turn(self, chat_id: int | str | None, again: bool) -> None:
         chat = self._chat(chat_id)
-        if not (self._waiting or self._going_on) and self._wait(time.monotonic()) == 0:
+        idle = not (self._waiting or self._going_on)
+        # with a shared budget, every send waits for the pacer's slot at the gate
+        if idle and self.budget is None and self._wait(time.monotonic()) == 0:
             self._start(chat)
             return
         waiter = _Waiter(chat_id, asyncio.get_running_loop().create_future())
@@ -350,11 +306,64 @@ class SendQueue(BaseRequestMiddleware):
             if wait is None:
                 self._released.clear()
                 await self._released.wait()
-            elif wait > 0:
+                continue
+            if wait > 0 and not self._pause_to_share():
                 await asyncio.sleep(wait)
-            elif (waiter := self._next()) is not None:
+                continue
+            if self.budget is not None:
+                if (slot := await self._slot(self.budget)) > 0:
+                    await asyncio.sleep(slot)
+                if self._wait(time.monotonic()) != 0:
+                    continue  # a 429 meanwhile: the slot is lost time
+            # picked now, after the wait: a crisis answer queued meanwhile takes the slot
+            if (waiter := self._next()) is not None:
                 self._start(self._chat(waiter.chat_id))
                 waiter.granted.set_result(None)
+
+    def _pause_to_share(self) -> bool:
+        """A 429 not yet at the gate: it goes there at once, before this worker's own pause."""
+        return self.budget is not None and bool(self._gate_pause) and not self._budget_failing
+
+    async def _slot(self, budget: SendBudget) -> float:
+        """Seconds until this worker's next slot at the shared gate; while the budget fails,
+        until its next send paced alone at FALLBACK_SHARE of the rate."""
+        if not self._budget_failing:
+            try:
+                return await self._ask_gate(budget)
+            except BUDGET_ERRORS as error:
+                self._budget_failing = True
+                self._budget_tried = time.monotonic()
+                log.warning(
+                    "shared send budget unavailable (%s): this worker paces alone at %d%% of "
+                    "the rate until it answers",
+                    type(error).__name__,
+                    FALLBACK_SHARE * 100,
+                )
+        elif (self._probe is None or self._probe.done()) and (
+            time.monotonic() - self._budget_tried >= BUDGET_RETRY
+        ):
+            # tried aside: a database that hangs must not hold this worker's sends meanwhile
+            self._probe = asyncio.create_task(self._try_budget(budget))
+        alone = self._last_start + self.spacing / FALLBACK_SHARE
+        return max(0.0, alone - time.monotonic())
+
+    async def _ask_gate(self, budget: SendBudget) -> float:
+        pause = self._gate_pause
+        async with asyncio.timeout(BUDGET_TIMEOUT):
+            wait = await budget.slot(pause=max(0.0, pause - time.monotonic()))
+        if self._gate_pause == pause:  # else a later 429 still to carry
+            self._gate_pause = 0.0
+        return wait
+
+    async def _try_budget(self, budget: SendBudget) -> None:
+        """The failing budget again; its slot, if any, is lost time."""
+        try:
+            await self._ask_gate(budget)
+        except BUDGET_ERRORS:
+            self._budget_tried = time.monotonic()
+            return
+        self._budget_failing = False
+        log.warning("shared send budget answers again: the workers share the rate again")
 
     def _next(self) -> _Waiter | None:
         """The first waiter of a chat with a crisis answer pending, else the first in line."""

@@ -1,6 +1,6 @@
 """Telegram's bot-wide send limit, shared by every worker on PostgreSQL
-(bot/telegram/send_budget.py): one row per lane, holding the lane's next free send time.
-Nothing about patients."""
+(bot/telegram/send_budget.py): the gate's row holds its next free send time. Nothing about
+patients."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from storage.models.core import Base, StrEnumText
 class BudgetLane(StrEnum):
     # every message sent takes a slot here, spaced 1/rate apart: the limit itself
     GATE = "gate"
-    # the line of ordinary replies: a place in arrival order, before its slot at the gate
+    # unused since the one-gate budget (issue 18 point 4); migration 0017 inserted its row in
+    # every database, and StrEnumText cannot read a row whose value is not a member
     NORMAL = "normal"
 
 
@@ -25,6 +26,6 @@ class SendBudgetLane(Base):
     lane: Mapped[BudgetLane] = mapped_column(StrEnumText(BudgetLane, 16), primary_key=True)
     # the database clock's epoch seconds (PostgreSQL's now()), never a worker's
     next_slot: Mapped[float] = mapped_column(Float, default=0.0)
-    # the normal lane: how far it went back so far for what went ahead of it, so that the
-    # places already given go back too
+    # unused since the one-gate budget (was the normal lane's shift); kept: migrations are
+    # append-only
     shift: Mapped[float] = mapped_column(Float, default=0.0)
