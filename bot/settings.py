@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = None
     webhook_host: str = "127.0.0.1"
     webhook_port: int = 8080
+    # on PostgreSQL, the patients' updates one webhook worker handles at once (the others wait
+    # in its line, acknowledged, crises first: bot/telegram/intake.py)
+    webhook_handlers: int = Field(default=16, gt=0)
     # --- Telegram's bot-wide send limit (bot/telegram/send_queue.py, send_budget.py) ---
     # messages a second from the bot, all chats and (on PostgreSQL) all workers together
     telegram_global_rate: float = Field(default=30.0, gt=0)

@@ -122,8 +122,9 @@ async def hold_turn(session: AsyncSession, channel: str, chat_id: str) -> None:
     if claim is not None and claim.chat == chat:
         await session.execute(
             text(
-                "UPDATE inbound_claims SET state = :handled WHERE update_id = :update_id"
-                " AND fingerprint = :fingerprint AND state = :claimed"
+                "UPDATE inbound_claims SET state = :handled, payload = NULL"
+                " WHERE update_id = :update_id AND fingerprint = :fingerprint"
+                " AND state = :claimed"
             ),
             {
                 "handled": ClaimState.HANDLED.value,
@@ -212,23 +213,26 @@ class SharedInbound(FloodCounts):
 
     # --- each update once --------------------------------------------------------------------
 
-    async def claim(self, claim: Claim) -> Verdict:
+    async def claim(self, claim: Claim, payload: str | None = None) -> Verdict:
+        """`payload`: the update's redacted copy, kept until its turn commits (the webhook's
+        journal, bot/telegram/intake.py); None when the update is handled before the answer."""
         if claim.chat is not None:
             claim.chat_key = self.chat_key(claim.chat)
-        verdict = await self._retrying(lambda: self._claim(claim))
+        verdict = await self._retrying(lambda: self._claim(claim, payload))
         if time.monotonic() >= self._prune_at:
             self._prune_at = time.monotonic() + self.KEEP / 2
             await self._retrying(self._prune)
         return verdict
 
-    async def _claim(self, claim: Claim) -> Verdict:
+    async def _claim(self, claim: Claim, payload: str | None) -> Verdict:
         key = {"update_id": claim.update_id, "fingerprint": claim.fingerprint}
         async with self.sessions() as session, session.begin():
             inserted = await session.scalar(
                 text(
                     "INSERT INTO inbound_claims"
-                    " (update_id, fingerprint, chat_key, worker, state, claimed_at)"
-                    " VALUES (:update_id, :fingerprint, :chat_key, :worker, :claimed, :now)"
+                    " (update_id, fingerprint, chat_key, worker, state, claimed_at, payload)"
+                    " VALUES (:update_id, :fingerprint, :chat_key, :worker, :claimed, :now,"
+                    " :payload)"
                     " ON CONFLICT DO NOTHING RETURNING 1"
                 ),
                 {
@@ -237,6 +241,7 @@ class SharedInbound(FloodCounts):
                     "chat_key": claim.chat_key,
                     "worker": self.worker.id,
                     "claimed": ClaimState.CLAIMED.value,
+                    "payload": payload,
                 },
             )
             if inserted:
@@ -304,7 +309,7 @@ class SharedInbound(FloodCounts):
             async with self.sessions() as session, session.begin():
                 await session.execute(
                     text(
-                        "UPDATE inbound_claims SET state = :finished"
+                        "UPDATE inbound_claims SET state = :finished, payload = NULL"
                         " WHERE update_id = :update_id AND fingerprint = :fingerprint"
                     ),
                     {

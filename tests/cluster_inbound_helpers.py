@@ -17,6 +17,7 @@ from sqlalchemy import text
 from bot.app import Helpline, open_helpline
 from bot.settings import Settings
 from bot.telegram.app import WEBHOOK_ARRIVAL_WINDOW, build_bot, build_dispatcher
+from bot.telegram.intake import Intake
 from bot.telegram.middlewares import DeduplicationMiddleware, ThrottlingMiddleware
 from bot.telegram.send_queue import SendQueue
 from bot.turn import Parser
@@ -38,6 +39,20 @@ class WebhookWorker:
         await self.dispatcher.feed_update(
             self.bot, Update.model_validate(update), arrival_window=WEBHOOK_ARRIVAL_WINDOW
         )
+
+    @property
+    def intake(self) -> Intake:
+        """The worker's webhook intake (bot/telegram/intake.py): `await intake.start(bot)`
+        first (the webhook server does it at start-up)."""
+        intake = self.dispatcher.workflow_data["intake"]
+        assert isinstance(intake, Intake)
+        return intake
+
+    async def accept(self, update: dict[str, Any]) -> bool:
+        """One webhook post of a patient's `update` reaching this worker's intake: True once
+        it is acknowledged (not yet handled)."""
+        parsed = Update.model_validate(update, context={"bot": self.bot})
+        return await self.intake.accept(update, parsed)
 
     @property
     def worker(self) -> Worker:
@@ -75,6 +90,7 @@ class WebhookWorker:
         await self.helpline.deliveries.flush()
 
     async def stop(self) -> None:
+        await self.intake.stop()
         await self.throttle.stop()
         await self.shared.stop()
         await self.bot.session.close()

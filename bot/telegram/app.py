@@ -27,6 +27,7 @@ from bot.telegram.discretion import CHANNEL, Sweeper
 from bot.telegram.followups import FollowupSender
 from bot.telegram.group_lanes import GroupLanes
 from bot.telegram.group_pacing import GroupPacing
+from bot.telegram.intake import Intake, JournalRequestHandler
 from bot.telegram.middlewares import (
     DeduplicationMiddleware,
     OrderMiddleware,
@@ -40,7 +41,6 @@ from bot.telegram.session import HelplineSession
 from responses import Catalogue
 from storage.inbound import SharedInbound
 from storage.job_locks import WorkerLocks
-from storage.workers import is_postgresql
 
 log = logging.getLogger(__name__)
 COMMANDS = ("start", "help", "human", "privacy", "consent", "language", "discreet")
@@ -149,6 +149,12 @@ def build_dispatcher(helpline: Helpline) -> Dispatcher:
         settings.throttle_messages, settings.throttle_seconds, shared=inbound
     )
     if inbound is not None:
+        # webhook mode: patients' updates acknowledged at once, crises handled first
+        intake = Intake(
+            dp, inbound, settings.webhook_handlers, arrival_window=WEBHOOK_ARRIVAL_WINDOW
+        )
+        dp["intake"] = intake
+        dp.shutdown.register(intake.stop)  # before the worker's lock goes
         dp.shutdown.register(inbound.stop)  # (it starts at the first update)
     dp.message.outer_middleware(throttle)
     dp.edited_message.outer_middleware(throttle)
@@ -230,15 +236,22 @@ def build_webhook_app(helpline: Helpline, bot: Bot, dp: Dispatcher) -> web.Appli
     if secret is None:
         raise ValueError("TELEGRAM_WEBHOOK_SECRET is required in webhook mode")
     app = web.Application()
-    SimpleRequestHandler(
-        dp,
-        bot,
-        # several workers (PostgreSQL): answered once handled, so that Telegram posts again
-        # what a worker killed mid-update never answered (storage/inbound.py takes it over)
-        handle_in_background=not is_postgresql(helpline.sessions.kw["bind"]),
-        secret_token=secret.get_secret_value(),
-        arrival_window=WEBHOOK_ARRIVAL_WINDOW,
-    ).register(app, path=WEBHOOK_PATH)
+    intake = dp.workflow_data.get("intake")
+    if isinstance(intake, Intake):  # PostgreSQL: the patients' updates journaled (intake.py)
+        dp.startup.register(intake.start)
+        JournalRequestHandler(
+            intake,
+            bot,
+            secret_token=secret.get_secret_value(),
+            arrival_window=WEBHOOK_ARRIVAL_WINDOW,
+        ).register(app, path=WEBHOOK_PATH)
+    else:  # SQLite, one process: every update answered at once, handled in the background
+        SimpleRequestHandler(
+            dp,
+            bot,
+            secret_token=secret.get_secret_value(),
+            arrival_window=WEBHOOK_ARRIVAL_WINDOW,
+        ).register(app, path=WEBHOOK_PATH)
     setup_application(app, dp, bot=bot)
     return app
 

@@ -218,16 +218,20 @@ class DeduplicationMiddleware(BaseMiddleware):
     ) -> Any:
         await shared.start()
         chat = private_chat(event)
-        claim = Claim(event.update_id, fingerprint(event), f"telegram:{chat}" if chat else None)
-        verdict = await shared.claim(claim)
-        if verdict in (Verdict.DUPLICATE, Verdict.IN_FLIGHT):
-            log.info("update %s dropped: a duplicate (%s)", event.update_id, verdict)
-            return None
-        if verdict is Verdict.TAKEN_OVER:
-            log.warning("update %s taken over from a worker gone", event.update_id)
+        claim = data.get("inbound_claim")  # claimed by the webhook's intake (intake.py)
+        if claim is None:
+            claim = Claim(event.update_id, fingerprint(event), f"telegram:{chat}" if chat else None)
+            verdict = await shared.claim(claim)
+            if verdict in (Verdict.DUPLICATE, Verdict.IN_FLIGHT):
+                log.info("update %s dropped: a duplicate (%s)", event.update_id, verdict)
+                return None
+            if verdict is Verdict.TAKEN_OVER:
+                log.warning("update %s taken over from a worker gone", event.update_id)
         token = CURRENT.set(claim)
+        cancelled = False
         try:
-            if chat is not None:
+            # a crisis goes on at once: only a turn under way holds it (the engine's lock)
+            if chat is not None and not data.get("inbound_urgent"):
                 await shared.wait_turn(claim, data.get("arrival_window", 0), OrderMiddleware.WAIT)
             for attempt in range(self.RETRIES + 1):
                 try:
@@ -238,9 +242,13 @@ class DeduplicationMiddleware(BaseMiddleware):
                     if await shared.handled(claim):  # lost at its commit, which went through
                         raise
                     log.warning("update %s: database connection lost, again", event.update_id)
+        except asyncio.CancelledError:  # stopping: left claimed, for another worker to take
+            cancelled = True
+            raise
         finally:
             CURRENT.reset(token)
-            await shared.finish(claim)
+            if not cancelled:
+                await shared.finish(claim)
 
     async def _persist(self, session: AsyncSession, handled: list[tuple[int, int]]) -> None:
         repository = HandledUpdateRepository(session)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Index
+from sqlalchemy import BigInteger, Index, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.core import Base, StrEnumText, utcnow
@@ -22,10 +22,22 @@ class ClaimState(StrEnum):
 class InboundClaim(Base):
     """An update a worker took: its id and event checksum (as `HandledUpdate`), the keyed hash
     of its private chat (NULL for a group's), the worker's id (storage/workers.py) and state.
-    Kept two days, like `HandledUpdate`, which SQLite keeps using."""
+    Kept two days, like `HandledUpdate`, which SQLite keeps using.
+
+    `payload`: the webhook's journal (bot/telegram/intake.py). A patient's update acknowledged
+    before it is handled keeps its copy here, redacted (storage/redaction.py: no text as typed,
+    no name), until its turn commits: a dead worker's are handled by another from it."""
 
     __tablename__ = "inbound_claims"
-    __table_args__ = (Index("ix_inbound_claims_chat_key", "chat_key", "update_id"),)
+    __table_args__ = (
+        Index("ix_inbound_claims_chat_key", "chat_key", "update_id"),
+        Index(
+            "ix_inbound_claims_journal",
+            "worker",
+            postgresql_where=text("payload IS NOT NULL"),
+            sqlite_where=text("payload IS NOT NULL"),
+        ),
+    )
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     fingerprint: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
@@ -35,6 +47,7 @@ class InboundClaim(Base):
         StrEnumText(ClaimState, 8), default=ClaimState.CLAIMED
     )
     claimed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    payload: Mapped[str | None] = mapped_column(Text)
 
 
 class ThrottleMark(Base):

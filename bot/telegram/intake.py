@@ -1,0 +1,225 @@
+"""The webhook's intake on PostgreSQL: a patient's update is acknowledged as soon as it is safe,
+and handled in this worker's own line, crises first.
+
+Telegram posts a webhook at most `max_connections` (40) updates at a time and holds the rest
+until those are answered. Answered only once handled (NLU included), the posts in a surge queue
+at Telegram's side for minutes, where nothing of ours can see a crisis. So a patient's update is
+answered 200 once claimed (storage/inbound.py) with its redacted copy (storage/inbound_journal.py):
+then it is ours, and a worker killed before its turn commits leaves the copy for another worker
+to handle. This worker handles the update it holds in memory (the text as typed, which the NLU
+and the scam checker need), `handlers` at a time:
+
+- first the updates whose text the crisis net reads as at least a possible crisis (the model's
+  score is only known once handled: a crisis only the model sees waits its turn), with their
+  chat's earlier updates still waiting here, in order; a crisis does not wait for its chat's
+  earlier updates in other workers' lines (bot/telegram/middlewares.py), only for a turn under
+  way (the engine's per-patient lock);
+- then the others in arrival order, each after its chat's earlier ones (the shared claims'
+  order, storage/inbound.py).
+
+The agents' group and everything else that is not a patient's is handled before it is answered,
+as before: it is little, and an agent's words are never redacted on their way to a patient.
+
+What a dead worker acknowledged but never handled is handled from the redacted copy: the text's
+e-mails, phone numbers and other identifiers are placeholders then, and names are gone. Beyond
+BACKLOG updates waiting here the webhook answers 503 (Telegram posts them again later), except
+a crisis: it is always taken.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.methods import TelegramMethod
+from aiogram.types import Update
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
+
+from bot.safety import Risk, read
+from bot.telegram.middlewares import fingerprint, private_chat
+from storage.inbound import Claim, SharedInbound, Verdict
+from storage.inbound_journal import Orphan, take_orphans
+from storage.redaction import redact
+
+log = logging.getLogger(__name__)
+
+BACKLOG = 20_000  # updates waiting in one worker's line; beyond, 503 but for a crisis
+RECOVER_EVERY = 2.0  # seconds between two looks for a dead worker's updates
+RECOVER_AT_ONCE = 200  # of those, taken at a time
+_DROPPED = ("entities", "caption_entities", "last_name", "username", "vcard")
+_REDACTED = ("text", "caption", "phone_number")
+
+
+def redacted_copy(update: dict[str, Any]) -> str:
+    """Telegram's JSON of an update without the text as typed (storage/redaction.py) nor the
+    names: what the journal may keep."""
+
+    def clean(value: Any, key: str = "") -> Any:
+        if isinstance(value, dict):
+            return {k: clean(v, k) for k, v in value.items() if k not in _DROPPED}
+        if isinstance(value, list):
+            return [clean(item) for item in value]
+        if key in _REDACTED and isinstance(value, str):
+            return redact(value)
+        if key == "first_name":
+            return ""
+        if key in ("latitude", "longitude"):
+            return 0.0
+        return value
+
+    return json.dumps(clean(update), ensure_ascii=False, separators=(",", ":"))
+
+
+def is_urgent(update: Update) -> bool:
+    """What the crisis net reads in the update's text: at least a possible crisis."""
+    event = update.message or update.edited_message
+    words = (event.text or event.caption) if event is not None else None
+    return bool(words) and read(words).risk >= Risk.POSSIBLE
+
+
+@dataclass
+class _Entry:
+    claim: Claim
+    update: Update
+    urgent: bool
+
+
+class Intake:
+    """This worker's line of acknowledged updates and the tasks that handle them."""
+
+    DRAIN = 10.0  # seconds the updates being handled get to finish at shutdown
+
+    def __init__(self, dp: Dispatcher, inbound: SharedInbound, handlers: int, **data: Any) -> None:
+        self.dp, self.inbound = dp, inbound
+        self.handlers = handlers
+        self.data = data  # for the dispatcher, with each update
+        self.bot: Bot | None = None  # set by `start`
+        self._urgent: deque[_Entry] = deque()
+        self._waiting: deque[_Entry] = deque()
+        self._ready = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self.recovered = 0  # a dead worker's updates handled here
+        self._stopping = False
+
+    async def start(self, bot: Bot) -> None:
+        """At the dispatcher's start-up (webhook mode): the handlers, and the look for a dead
+        worker's updates."""
+        self.bot = bot
+        await self.inbound.start()
+        self._tasks = [asyncio.create_task(self._handle()) for _ in range(self.handlers)]
+        self._tasks.append(asyncio.create_task(self._recover()))
+
+    def __len__(self) -> int:
+        return len(self._urgent) + len(self._waiting)
+
+    async def accept(self, raw: dict[str, Any], update: Update) -> bool:
+        """Claim a patient's update with its redacted copy and queue it; False: the line is
+        full (answer 503)."""
+        urgent = is_urgent(update)
+        if len(self) >= BACKLOG and not urgent:
+            return False
+        chat = private_chat(update)
+        claim = Claim(update.update_id, fingerprint(update), f"telegram:{chat}")
+        verdict = await self.inbound.claim(claim, redacted_copy(raw))
+        if verdict in (Verdict.DUPLICATE, Verdict.IN_FLIGHT):
+            log.info("update %s dropped: a duplicate (%s)", update.update_id, verdict)
+            return True
+        if verdict is Verdict.TAKEN_OVER:
+            log.warning("update %s taken over from a worker gone", update.update_id)
+        self._queue(_Entry(claim, update, urgent))
+        return True
+
+    def _queue(self, entry: _Entry) -> None:
+        if entry.urgent:  # its chat's earlier updates still here go first, in order
+            earlier = [e for e in self._waiting if e.claim.chat == entry.claim.chat]
+            for each in earlier:
+                self._waiting.remove(each)
+            self._urgent.extend(earlier)
+            self._urgent.append(entry)
+        else:
+            self._waiting.append(entry)
+        self._ready.set()
+
+    async def _handle(self) -> None:
+        while not self._stopping:
+            if not self:
+                self._ready.clear()
+                await self._ready.wait()
+                continue
+            entry = (self._urgent or self._waiting).popleft()
+            assert self.bot is not None
+            try:
+                result = await self.dp.feed_update(
+                    self.bot,
+                    entry.update,
+                    inbound_claim=entry.claim,
+                    inbound_urgent=entry.urgent,
+                    **self.data,
+                )
+                if isinstance(result, TelegramMethod):
+                    await self.dp.silent_call_request(bot=self.bot, result=result)
+            except Exception as error:  # the dispatcher's error handler ran; the line goes on
+                log.error("update %s failed: %s", entry.update.update_id, type(error).__name__)
+
+    async def _recover(self) -> None:
+        """A dead worker's acknowledged updates, handled here from their redacted copies."""
+        while True:
+            await asyncio.sleep(RECOVER_EVERY)
+            try:
+                orphans = await take_orphans(self.inbound, RECOVER_AT_ONCE)
+            except Exception as error:  # the database is away: the next look
+                log.warning("a dead worker's updates not looked for: %s", type(error).__name__)
+                continue
+            for orphan in orphans:
+                self._adopt(orphan)
+
+    def _adopt(self, orphan: Orphan) -> None:
+        update = Update.model_validate(json.loads(orphan.payload), context={"bot": self.bot})
+        chat = private_chat(update)
+        claim = Claim(orphan.update_id, orphan.fingerprint, f"telegram:{chat}", orphan.chat_key)
+        self.recovered += 1
+        log.warning("update %s taken over from a worker gone", orphan.update_id)
+        self._queue(_Entry(claim, update, is_urgent(update)))
+
+    async def stop(self) -> None:
+        """At shutdown: the updates being handled finish (DRAIN seconds at most); what still
+        waits stays in the journal, for another worker, or this one started again."""
+        self._stopping = True
+        self._ready.set()
+        if len(self):
+            log.warning("stopping with %d updates acknowledged, not handled yet", len(self))
+        if self._tasks:
+            _, pending = await asyncio.wait(self._tasks[:-1], timeout=self.DRAIN)
+            for task in [*pending, self._tasks[-1]]:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+
+
+class JournalRequestHandler(SimpleRequestHandler):
+    """The webhook: a patient's update is answered once `intake` holds it; the others once
+    handled."""
+
+    def __init__(self, intake: Intake, bot: Bot, **kwargs: Any) -> None:
+        super().__init__(intake.dp, bot, handle_in_background=False, **kwargs)
+        self.intake = intake
+
+    async def handle(self, request: web.Request) -> web.Response:
+        bot = await self.resolve_bot(request)
+        if not self.verify_secret(request.headers.get("X-Telegram-Bot-Api-Secret-Token", ""), bot):
+            return web.Response(body="Unauthorized", status=401)
+        raw = await request.json(loads=bot.session.json_loads)
+        update = Update.model_validate(raw, context={"bot": bot})
+        if private_chat(update) is None:
+            return await self._handle_request(bot=bot, request=request)
+        if not await self.intake.accept(raw, update):
+            return web.Response(status=503, text="busy: post again later")
+        return web.json_response({}, dumps=bot.session.json_dumps)
+
+    __call__ = handle
