@@ -14,17 +14,19 @@ earlier replies included. A patient whose reply waits more than `typing_after` s
 
 Several workers with one token (PostgreSQL): each worker keeps its own line as above, and its
 pacer takes a slot at a gate shared through the database (send_budget.py) before each message it
-lets go, one slot at a time; when the slot comes, it goes to whoever is first in the line then (a
-crisis answer queued meanwhile included: at most one slot's wait). Arrival order is kept within a
-worker; across workers the gate is shared slot by slot (the workers with sends waiting take turns),
-not in arrival order: nginx spreads the webhook posts evenly, so the workers' lines are alike. A
-429 for the whole bot holds the gate for every worker. Should the database fail, the worker paces
-alone at FALLBACK_SHARE of the rate (it is most likely not alone) until the budget answers again.
+lets go, holding SLOTS_AHEAD at most, asked for ahead; when a slot comes, it goes to whoever is
+first in the line then (a crisis answer queued meanwhile included: at most one slot's wait).
+Arrival order is kept within a worker; across workers the workers with sends waiting take the
+gate's slots in turn, a few at a time, not in arrival order: nginx spreads the webhook posts
+evenly, so the workers' lines are alike. A 429 for the whole bot holds the gate for every
+worker. Should the database fail, the worker paces alone at FALLBACK_SHARE of the rate (it is
+most likely not alone) until the budget answers again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
 import time
 import traceback
@@ -61,6 +63,10 @@ BUDGET_TIMEOUT = 5.0  # seconds a slot at the shared gate may take before this w
 FALLBACK_SHARE = 0.25
 BUDGET_RETRY = 2.0  # seconds between tries of a failing budget (in the background)
 BUDGET_ERRORS = (SQLAlchemyError, OSError, TimeoutError)
+SLOTS_AHEAD = 3  # slots a worker holds at the shared gate at most (see SendQueue._gate_slot)
+# a slot held past this many seconds is lost time: used so late, it would make one send too many
+# in some second (the gate's 10% margin takes about that much)
+SLOT_LATE = 0.1
 # what Telegram counts as messages; the rest (edits, chat actions, callbacks, getUpdates) is not
 # paced: none of it can wait behind a queue of replies
 PACED = frozenset(
@@ -126,6 +132,8 @@ class SendQueue(BaseRequestMiddleware):
         self._budget_failing = False
         self._budget_tried = float("-inf")  # while failing: when it was last tried
         self._probe: asyncio.Task[None] | None = None
+        self._slots: list[float] = []  # held at the gate: when each comes (monotonic), sorted
+        self._filling: asyncio.Task[None] | None = None
 
     @classmethod
     def for_settings(cls, settings: Settings) -> SendQueue:
@@ -301,6 +309,7 @@ class SendQueue(BaseRequestMiddleware):
         return wait
 
     async def _pace(self) -> None:
+        self._slots.clear()  # what a former run held is past
         while self._waiting or self._going_on:
             wait = self._wait(time.monotonic())
             if wait is None:
@@ -311,14 +320,37 @@ class SendQueue(BaseRequestMiddleware):
                 await asyncio.sleep(wait)
                 continue
             if self.budget is not None:
-                if (slot := await self._slot(self.budget)) > 0:
+                if (slot := await self._gate_slot(self.budget) - time.monotonic()) > 0:
                     await asyncio.sleep(slot)
-                if self._wait(time.monotonic()) != 0:
-                    continue  # a 429 meanwhile: the slot is lost time
+                if self._paused_until > time.monotonic():
+                    self._slots.clear()  # a 429 meanwhile: the slots held are lost time
+                    continue
             # picked now, after the wait: a crisis answer queued meanwhile takes the slot
             if (waiter := self._next()) is not None:
                 self._start(self._chat(waiter.chat_id))
                 waiter.granted.set_result(None)
+
+    async def _gate_slot(self, budget: SendBudget) -> float:
+        """When (time.monotonic()) this worker's next send may go: the first of the slots it
+        holds at the gate (SLOTS_AHEAD at most, asked for in the background while it waits).
+        Held ahead, a slot is asked for a few intervals before it comes: a worker whose loop
+        is busy in a surge still finds the next one reserved, where one asked only once the
+        previous came was often past already (the gate wasted a third of its slots)."""
+        stale = time.monotonic() - SLOT_LATE  # used, it would crowd the next ones
+        while self._slots and self._slots[0] < stale:
+            self._slots.pop(0)
+        if not self._slots:
+            bisect.insort(self._slots, time.monotonic() + await self._slot(budget))
+        at = self._slots.pop(0)
+        if not self._budget_failing and (self._filling is None or self._filling.done()):
+            self._filling = asyncio.create_task(self._hold_ahead(budget))
+        return at
+
+    async def _hold_ahead(self, budget: SendBudget) -> None:
+        while not self._budget_failing and len(self._slots) < min(
+            SLOTS_AHEAD, len(self._waiting) + len(self._going_on)
+        ):
+            bisect.insort(self._slots, time.monotonic() + await self._slot(budget))
 
     def _pause_to_share(self) -> bool:
         """A 429 not yet at the gate: it goes there at once, before this worker's own pause."""
