@@ -96,6 +96,10 @@ async def in_process(url: str) -> AsyncIterator[tuple[BotAPIEmulator, list[int],
                     await polling
 
 
+def _p(values: list[float], q: int) -> float | None:
+    return round(percentile(values, q), 3) if values else None
+
+
 @asynccontextmanager
 async def in_cluster(
     url: str, workers: int
@@ -118,6 +122,7 @@ async def surge(url: str, args: argparse.Namespace) -> dict:
         for group in groups:
             emulator.limit_rate(group, GROUP_LIMIT, GROUP_WINDOW)
         pushed: dict[int, float] = {}
+        update_ids: dict[int, int] = {}
         crises: set[int] = set()
 
         def accepted(chat: int) -> list:
@@ -138,7 +143,8 @@ async def surge(url: str, args: argparse.Namespace) -> dict:
                 if crisis:
                     crises.add(chat)
                 pushed[chat] = time.monotonic()
-                emulator.push_text(chat, CRISIS if crisis else TEXTS[chat % len(TEXTS)])
+                update = emulator.push_text(chat, CRISIS if crisis else TEXTS[chat % len(TEXTS)])
+                update_ids[chat] = update["update_id"]
             await asyncio.sleep(max(0.0, started + (tick + 1) * TICK - time.monotonic()))
         offered_for = time.monotonic() - started
         print(
@@ -164,13 +170,18 @@ async def surge(url: str, args: argparse.Namespace) -> dict:
                 await asyncio.sleep(2)
         elapsed = time.monotonic() - started
         cpu = sum(map(process_cpu, pids)) - cpu_before
-    crisis_latencies = []
+    crisis_latencies, acknowledged, after_ack = [], [], []
     for chat in crises:
         calls = accepted(chat)
         marked = [c for c in calls if EMERGENCY_MARK in str(c.params.get("text", ""))]
         answer = marked[0] if marked else calls[min(1, len(calls) - 1)] if calls else None
         if answer is not None:
             crisis_latencies.append(answer.at - pushed[chat])
+        # where the time went: in Telegram's queue until our 200, then ours until the answer
+        if (at := emulator.webhook_answered_at.get(update_ids[chat])) is not None:
+            acknowledged.append(at - pushed[chat])
+            if answer is not None:
+                after_ack.append(answer.at - at)
     others = [
         accepted(c)[1].at - pushed[c] for c in pushed if c not in crises and len(accepted(c)) >= 2
     ]
@@ -191,6 +202,10 @@ async def surge(url: str, args: argparse.Namespace) -> dict:
         "crisis_latency_p50": round(statistics.median(crisis_latencies), 3),
         "crisis_latency_p99": round(percentile(crisis_latencies, 99), 3),
         "crisis_latency_worst": round(max(crisis_latencies), 3),
+        "crisis_acknowledged_p50": _p(acknowledged, 50),
+        "crisis_acknowledged_p99": _p(acknowledged, 99),
+        "crisis_after_acknowledged_p50": _p(after_ack, 50),
+        "crisis_after_acknowledged_p99": _p(after_ack, 99),
         "others_latency_p50": round(statistics.median(others), 2),
         "others_latency_p99": round(percentile(others, 99), 2),
         "replies_per_second": round(sum(len(accepted(c)) for c in pushed) / elapsed, 1),
@@ -222,6 +237,13 @@ def report(figures: dict) -> None:
         f"{figures['refusals_429_by_limit']}; CPU per message "
         f"{figures['cpu_seconds_per_message'] * 1000:.1f} ms"
     )
+    if figures["crisis_acknowledged_p50"] is not None:
+        print(
+            f"  a crisis waited for our 200 p50 {figures['crisis_acknowledged_p50']:.2f} s, p99 "
+            f"{figures['crisis_acknowledged_p99']:.2f} s; then for its answer p50 "
+            f"{figures['crisis_after_acknowledged_p50']:.2f} s, p99 "
+            f"{figures['crisis_after_acknowledged_p99']:.2f} s"
+        )
 
 
 async def measure(url: str, args: argparse.Namespace) -> None:

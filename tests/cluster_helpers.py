@@ -40,6 +40,7 @@ import asyncpg
 
 from nlu.rasa import RasaServer, auth_token, model_path
 from tests.postgres_helpers import Postgres, free_port
+from tests.reaper_helpers import forget, kill_group_later, stop_later
 from tests.telegram_emulator import BotAPIEmulator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,6 +71,7 @@ class Nginx:
         self.prefix = Path(tempfile.mkdtemp(prefix="helpline-cluster-nginx-"))
         self.port = free_port()
         self.site = render_nginx(workers, f"listen 127.0.0.1:{self.port};")
+        self._reaper: str | None = None  # should the test process be killed
 
     @property
     def url(self) -> str:
@@ -104,6 +106,17 @@ class Nginx:
             encoding="utf-8",
         )
         self._command()  # the master daemonizes once it listens
+        self._reaper = stop_later(
+            [
+                "/usr/sbin/nginx",
+                "-p",
+                str(self.prefix),
+                "-c",
+                str(self.prefix / "nginx.conf"),
+                "-s",
+                "stop",
+            ]
+        )
 
     def upstreams(self) -> Counter[str]:
         """How many posts each worker answered (its 127.0.0.1:PORT), from the access log."""
@@ -117,6 +130,8 @@ class Nginx:
             with contextlib.suppress(ProcessLookupError, ValueError):
                 os.kill(int(pid_file.read_text()), signal.SIGTERM)
         shutil.rmtree(self.prefix, ignore_errors=True)
+        if self._reaper is not None:
+            forget(self._reaper)
 
 
 @dataclass
@@ -127,6 +142,7 @@ class Worker:
     port: int
     log: Path
     process: subprocess.Popen[bytes] | None = None
+    reaper: str | None = None  # should the test process be killed (reaper_helpers.py)
 
     @property
     def alive(self) -> bool:
@@ -225,6 +241,9 @@ class Cluster:
                 start_new_session=True,  # kill -9 reaches it alone
             )
             log.close()
+            if worker.reaper is not None:
+                forget(worker.reaper)
+            worker.reaper = kill_group_later(worker.process.pid)
 
         def up_or_dead() -> bool:
             if any(not worker.alive for worker in starting):
@@ -292,6 +311,9 @@ class Cluster:
                     await asyncio.to_thread(worker.process.wait, 20)
                 except subprocess.TimeoutExpired:
                     worker.process.kill()
+        for worker in self.workers:
+            if worker.reaper is not None:
+                forget(worker.reaper)
         if self.nginx is not None:
             self.nginx.stop()
         self.postgres.stop()

@@ -28,6 +28,7 @@ from storage.db import create_engine, migrate, session_factory
 from tests.agents_helpers import AGENT, AGENTS, agents_settings
 from tests.fake_parser import RULES, KeywordParser
 from tests.postgres_helpers import Postgres, free_port
+from tests.reaper_helpers import forget, kill_group_later
 from tests.telegram_emulator import BotAPIEmulator
 from tests.telegram_helpers import RunningBot, settings_for, start_bot
 
@@ -53,7 +54,10 @@ def rasa_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.fail(f"no model for the current data at {model}: run `make test` (it trains first)")
     log_path: Path = tmp_path_factory.mktemp("rasa") / "rasa.log"
     with log_path.open("wb") as log, rasa.RasaServer(model, port=free_port(), log=log) as server:
+        assert server.pid is not None
+        reaper = kill_group_later(server.pid)  # should pytest itself be killed
         yield server.url
+    forget(reaper)
 
 
 @pytest.fixture

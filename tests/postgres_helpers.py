@@ -14,6 +14,8 @@ import socket
 import subprocess
 import tempfile
 
+from tests.reaper_helpers import forget, stop_later
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -40,6 +42,7 @@ class Postgres:
         self.data = f"{self.home}/data"
         self.settings = settings
         self._as: list[str] = []
+        self._reapers: list[str] = []  # should the test process be killed (reaper_helpers.py)
         if os.geteuid() == 0:
             nobody = pwd.getpwnam("nobody")
             os.chown(self.home, nobody.pw_uid, nobody.pw_gid)
@@ -56,6 +59,8 @@ class Postgres:
         options += "".join(f" -c {setting}" for setting in self.settings)
         log = f"{self.home}/log"  # not our stdout: the server would hold our pipe open
         self._ctl(postgres_bin("pg_ctl"), "-D", self.data, "-l", log, "-o", options, "-w", "start")
+        stop = [*self._as, postgres_bin("pg_ctl"), "-D", self.data, "-m", "immediate", "stop"]
+        self._reapers = [stop_later(stop), stop_later(["rm", "-rf", self.home])]
 
     def restart(self) -> None:
         """`pg_ctl restart -m fast`: every connection is cut; returns once it accepts again."""
@@ -66,6 +71,8 @@ class Postgres:
         with contextlib.suppress(subprocess.CalledProcessError):
             self._ctl(postgres_bin("pg_ctl"), "-D", self.data, "-m", "fast", "-w", "stop")
         shutil.rmtree(self.home, ignore_errors=True)
+        for reaper in self._reapers:
+            forget(reaper)
 
     @property
     def base_url(self) -> str:

@@ -490,6 +490,8 @@ class BotAPIEmulator:
         self._extra: dict[str, Any] = {}
         # deliver_webhook_forever: each update's webhook answers, in order (0: none came)
         self.webhook_statuses: dict[int, list[int]] = {}
+        # deliver_webhook_forever: when each update's post was answered 2xx (time.monotonic())
+        self.webhook_answered_at: dict[int, float] = {}
         methods: dict[str, Callable[[JSON, dict[str, _Upload]], Any]] = {
             "getMe": self._get_me,
             "getUpdates": self._get_updates,
@@ -1083,6 +1085,7 @@ class BotAPIEmulator:
                         pass
                     self.webhook_statuses.setdefault(update_id, []).append(status)
                     if 200 <= status < 300:
+                        self.webhook_answered_at[update_id] = time.monotonic()
                         break
                     await asyncio.sleep(retry_after)
             self._updates = [u for u in self._updates if u["update_id"] != update_id]

@@ -1,10 +1,11 @@
 """The send line's courtesies under Telegram's limits.
 
-Telegram limits one private chat to about a message a second, besides the bot's 30 a second.
-A 429 just after a chat got a message is that chat's limit: that chat waits, the others go on
-(before, every 429 paused the whole bot, and in a surge where each first answer is the privacy
-notice then the answer, the bot was paused most of the time). A patient whose reply waits sees
-"typing…", a few times, not for ever."""
+Telegram limits one private chat to about a message a second, besides the bot's 30 a second:
+a chat's short burst (CHAT_BURST) goes at once, its next message waits here for the chat's
+window while the others go. A 429 just after a chat got a message is that chat's limit all the
+same: that chat waits, the others go on (before, every 429 paused the whole bot, and in a surge
+where each first answer is the privacy notice then the answer, the bot was paused most of the
+time). A patient whose reply waits sees "typing…", a few times, not for ever."""
 
 from __future__ import annotations
 
@@ -55,6 +56,29 @@ async def test_a_chats_own_limit_holds_up_that_chat_only(
     await second  # then the chat's own message, once its second passed
     texts = [message["text"] for message in emulator.sent(PATIENT)]
     assert texts == ["the privacy notice", "the answer"]
+
+
+async def test_a_long_answer_waits_for_its_chat_without_a_429_while_the_others_go(
+    emulator: BotAPIEmulator, bot: Bot
+) -> None:
+    """A four-part answer into one chat: its fourth part waits for the chat's window here,
+    instead of drawing a 429 (which cost one of the bot's slots, thousands in a surge)."""
+    emulator.limit_chat_rate(send_queue.CHAT_BURST, send_queue.CHAT_WINDOW)
+    parts = [f"part {n}" for n in range(send_queue.CHAT_BURST + 1)]
+
+    async def answer() -> None:
+        for part in parts:
+            await bot.send_message(PATIENT, part)
+
+    long = asyncio.create_task(answer())
+    await emulator.wait_until(
+        lambda: len(emulator.sent(PATIENT)) == send_queue.CHAT_BURST, what="the chat's burst"
+    )
+    others = await asyncio.gather(*(bot.send_message(chat, "answer") for chat in OTHERS))
+    assert len(others) == len(OTHERS) and not long.done()  # they went while it waits
+    await long
+    assert [message["text"] for message in emulator.sent(PATIENT)] == parts
+    assert emulator.rate_refusals == 0
 
 
 async def test_a_429_that_is_not_a_chats_holds_up_everyone(

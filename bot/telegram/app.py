@@ -237,21 +237,12 @@ def build_webhook_app(helpline: Helpline, bot: Bot, dp: Dispatcher) -> web.Appli
         raise ValueError("TELEGRAM_WEBHOOK_SECRET is required in webhook mode")
     app = web.Application()
     intake = dp.workflow_data.get("intake")
+    options = {"secret_token": secret.get_secret_value(), "arrival_window": WEBHOOK_ARRIVAL_WINDOW}
     if isinstance(intake, Intake):  # PostgreSQL: the patients' updates journaled (intake.py)
         dp.startup.register(intake.start)
-        JournalRequestHandler(
-            intake,
-            bot,
-            secret_token=secret.get_secret_value(),
-            arrival_window=WEBHOOK_ARRIVAL_WINDOW,
-        ).register(app, path=WEBHOOK_PATH)
+        JournalRequestHandler(intake, bot, **options).register(app, path=WEBHOOK_PATH)
     else:  # SQLite, one process: every update answered at once, handled in the background
-        SimpleRequestHandler(
-            dp,
-            bot,
-            secret_token=secret.get_secret_value(),
-            arrival_window=WEBHOOK_ARRIVAL_WINDOW,
-        ).register(app, path=WEBHOOK_PATH)
+        SimpleRequestHandler(dp, bot, **options).register(app, path=WEBHOOK_PATH)
     setup_application(app, dp, bot=bot)
     return app
 

@@ -9,7 +9,7 @@ measures it). Slots are never closer than 1/rate: all workers together stay with
 
 - A wait is the database's slot minus the database's now(), so the workers' clocks do not
   matter.
-- Each worker's pacer holds a few slots ahead at most (send_queue.SLOTS_AHEAD): the workers
+- Each worker's pacer holds a few slots ahead at most (gate_slots.SLOTS_AHEAD): the workers
   with sends waiting take the gate's slots in turn, a few at a time. Which of its sends takes
   a slot is the worker's own choice, made when the slot comes (a crisis first, then the rest
   of a reply begun, then arrival order).

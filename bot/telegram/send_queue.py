@@ -9,24 +9,25 @@ with it) and goes again first: a reply is never given up for a 429.
 
 A patient's replies go in order, one turn after the other (`submit`), without holding up the
 handling of their next message; a chat with a crisis answer queued goes ahead of the others, its
-earlier replies included. A patient whose reply waits more than `typing_after` seconds sees
+earlier replies included. Into one patient's chat Telegram takes about a message a second: a
+chat's short burst (CHAT_BURST) goes at once, then its next message waits for the chat's window
+while the other chats' go. A patient whose reply waits more than `typing_after` seconds sees
 "typing…" (a chat action, not paced: it goes at once) until it goes.
 
 Several workers with one token (PostgreSQL): each worker keeps its own line as above, and its
 pacer takes a slot at a gate shared through the database (send_budget.py) before each message it
-lets go, holding SLOTS_AHEAD at most, asked for ahead; when a slot comes, it goes to whoever is
+lets go, holding a few ahead (gate_slots.py); when a slot comes, it goes to whoever is
 first in the line then (a crisis answer queued meanwhile included: at most one slot's wait).
 Arrival order is kept within a worker; across workers the workers with sends waiting take the
 gate's slots in turn, a few at a time, not in arrival order: nginx spreads the webhook posts
 evenly, so the workers' lines are alike. A 429 for the whole bot holds the gate for every
-worker. Should the database fail, the worker paces alone at FALLBACK_SHARE of the rate (it is
+worker. Should the database fail, the worker paces alone at a share of the rate (it is
 most likely not alone) until the budget answers again.
 """
 
 from __future__ import annotations
 
 import asyncio
-import bisect
 import logging
 import time
 import traceback
@@ -40,8 +41,8 @@ from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextR
 from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
-from sqlalchemy.exc import SQLAlchemyError
 
+from bot.telegram.gate_slots import GateSlots
 from bot.telegram.send_budget import SendBudget
 
 if TYPE_CHECKING:
@@ -52,21 +53,16 @@ LIMIT, WINDOW = 30, 1.0  # Telegram's bulk limit: messages per second, the bot's
 DRAIN = 30.0  # seconds a stopping bot goes on sending what is queued
 # a 429 within this many seconds of a chat's last message is that chat's limit, not the bot's
 CHAT_WINDOW = 3.0
+# messages one patient's chat takes within CHAT_WINDOW: a short burst, then about one a second
+# (Telegram's FAQ); beyond, that chat's next message waits its turn in the chat and the others
+# go meanwhile (sent anyway, it drew a 429 and cost one of the bot's slots: a four-part answer
+# did, thousands of times in a surge)
+CHAT_BURST = 3
 CHATS_REMEMBERED = 20_000  # then those past CHAT_WINDOW are forgotten
 TYPING_AFTER = 3.0  # seconds a patient's reply waits in line before they see "typing…"
 TYPING_EVERY = 4.0  # Telegram shows it for 5 s
 # then no more: in a surge thousands wait for minutes, and each "typing" is a request too
 TYPING_TIMES = 4
-BUDGET_TIMEOUT = 5.0  # seconds a slot at the shared gate may take before this worker paces alone
-# of the rate, a worker's pace while the shared budget fails: the other workers most likely
-# send meanwhile too
-FALLBACK_SHARE = 0.25
-BUDGET_RETRY = 2.0  # seconds between tries of a failing budget (in the background)
-BUDGET_ERRORS = (SQLAlchemyError, OSError, TimeoutError)
-SLOTS_AHEAD = 3  # slots a worker holds at the shared gate at most (see SendQueue._gate_slot)
-# a slot held past this many seconds is lost time: used so late, it would make one send too many
-# in some second (the gate's 10% margin takes about that much)
-SLOT_LATE = 0.1
 # what Telegram counts as messages; the rest (edits, chat actions, callbacks, getUpdates) is not
 # paced: none of it can wait behind a queue of replies
 PACED = frozenset(
@@ -126,14 +122,13 @@ class SendQueue(BaseRequestMiddleware):
         self._chats: dict[int | str, _Chat] = {}
         self._urgent_chats = 0
         # when each patient's chat last got a message (a 429 just after is that chat's limit)
-        self._chat_sent: dict[int, float] = {}
-        # the shared budget: a 429's end, until the gate has it (every worker waits then)
-        self._gate_pause = 0.0
-        self._budget_failing = False
-        self._budget_tried = float("-inf")  # while failing: when it was last tried
-        self._probe: asyncio.Task[None] | None = None
-        self._slots: list[float] = []  # held at the gate: when each comes (monotonic), sorted
-        self._filling: asyncio.Task[None] | None = None
+        self._chat_sent: dict[int, deque[float]] = {}  # the last CHAT_BURST sends' times
+        # several workers: this worker's slots at the shared gate (gate_slots.py)
+        self.gate = (
+            GateSlots(budget, self.spacing, lambda: len(self._waiting) + len(self._going_on))
+            if budget is not None
+            else None
+        )
 
     @classmethod
     def for_settings(cls, settings: Settings) -> SendQueue:
@@ -240,8 +235,8 @@ class SendQueue(BaseRequestMiddleware):
                 # Telegram counting differently): everyone waits, this one goes first after
                 until = time.monotonic() + error.retry_after
                 self._paused_until = max(self._paused_until, until)
-                if self.budget is not None:  # every worker too
-                    self._gate_pause = max(self._gate_pause, until)
+                if self.gate is not None:  # every worker too
+                    self.gate.pause(until)
                 log.warning(
                     "flood control on %s: every send waits %s s",
                     method.__api_method__,
@@ -252,15 +247,24 @@ class SendQueue(BaseRequestMiddleware):
 
     def _note_sent(self, chat_id: int | str | None) -> None:
         if isinstance(chat_id, int) and chat_id > 0:  # a patient's private chat
+            now = time.monotonic()
             if len(self._chat_sent) >= CHATS_REMEMBERED:
-                horizon = time.monotonic() - CHAT_WINDOW
-                self._chat_sent = {c: t for c, t in self._chat_sent.items() if t > horizon}
-            self._chat_sent[chat_id] = time.monotonic()
+                horizon = now - CHAT_WINDOW
+                self._chat_sent = {c: t for c, t in self._chat_sent.items() if t[-1] > horizon}
+            if (sent := self._chat_sent.get(chat_id)) is None:
+                sent = self._chat_sent[chat_id] = deque(maxlen=CHAT_BURST)
+            sent.append(now)
 
     def _chat_just_sent(self, chat_id: int | str | None) -> bool:
-        if not isinstance(chat_id, int):
+        if not isinstance(chat_id, int) or (sent := self._chat_sent.get(chat_id)) is None:
             return False
-        return time.monotonic() - self._chat_sent.get(chat_id, float("-inf")) < CHAT_WINDOW
+        return time.monotonic() - sent[-1] < CHAT_WINDOW
+
+    def _chat_free_at(self, chat_id: int | str | None) -> float:
+        """When (time.monotonic()) the chat may take another message: 0 for now."""
+        if not isinstance(chat_id, int) or (sent := self._chat_sent.get(chat_id)) is None:
+            return 0.0
+        return sent[0] + CHAT_WINDOW if len(sent) >= CHAT_BURST else 0.0
 
     async def _wait_turn(self, bot: Bot, chat_id: int | str | None, again: bool) -> None:
         """Until this send may go. A patient's reply waiting long shows "typing…" meanwhile."""
@@ -278,7 +282,9 @@ class SendQueue(BaseRequestMiddleware):
         chat = self._chat(chat_id)
         idle = not (self._waiting or self._going_on)
         # with a shared budget, every send waits for the pacer's slot at the gate
-        if idle and self.budget is None and self._wait(time.monotonic()) == 0:
+        now = time.monotonic()
+        free = self._chat_free_at(chat_id) <= now
+        if idle and free and self.budget is None and self._wait(now) == 0:
             self._start(chat)
             return
         waiter = _Waiter(chat_id, asyncio.get_running_loop().create_future())
@@ -309,108 +315,66 @@ class SendQueue(BaseRequestMiddleware):
         return wait
 
     async def _pace(self) -> None:
-        self._slots.clear()  # what a former run held is past
+        if self.gate is not None:
+            self.gate.drop()  # what a former run held is past
         while self._waiting or self._going_on:
             wait = self._wait(time.monotonic())
             if wait is None:
                 self._released.clear()
                 await self._released.wait()
                 continue
-            if wait > 0 and not self._pause_to_share():
+            if wait > 0 and not (self.gate is not None and self.gate.pause_to_share):
                 await asyncio.sleep(wait)
                 continue
-            if self.budget is not None:
-                if (slot := await self._gate_slot(self.budget) - time.monotonic()) > 0:
+            if (free := self._free_from(now := time.monotonic()) - now) > 0:
+                await asyncio.sleep(min(free, CHAT_WINDOW))  # every chat waiting had its burst
+                continue
+            if self.gate is not None:
+                if (slot := await self.gate.next(self._last_start) - time.monotonic()) > 0:
                     await asyncio.sleep(slot)
                 if self._paused_until > time.monotonic():
-                    self._slots.clear()  # a 429 meanwhile: the slots held are lost time
+                    self.gate.drop()  # a 429 meanwhile: the slots held are lost time
                     continue
             # picked now, after the wait: a crisis answer queued meanwhile takes the slot
             if (waiter := self._next()) is not None:
                 self._start(self._chat(waiter.chat_id))
                 waiter.granted.set_result(None)
 
-    async def _gate_slot(self, budget: SendBudget) -> float:
-        """When (time.monotonic()) this worker's next send may go: the first of the slots it
-        holds at the gate (SLOTS_AHEAD at most, asked for in the background while it waits).
-        Held ahead, a slot is asked for a few intervals before it comes: a worker whose loop
-        is busy in a surge still finds the next one reserved, where one asked only once the
-        previous came was often past already (the gate wasted a third of its slots)."""
-        stale = time.monotonic() - SLOT_LATE  # used, it would crowd the next ones
-        while self._slots and self._slots[0] < stale:
-            self._slots.pop(0)
-        if not self._slots:
-            bisect.insort(self._slots, time.monotonic() + await self._slot(budget))
-        at = self._slots.pop(0)
-        if not self._budget_failing and (self._filling is None or self._filling.done()):
-            self._filling = asyncio.create_task(self._hold_ahead(budget))
-        return at
-
-    async def _hold_ahead(self, budget: SendBudget) -> None:
-        while not self._budget_failing and len(self._slots) < min(
-            SLOTS_AHEAD, len(self._waiting) + len(self._going_on)
-        ):
-            bisect.insort(self._slots, time.monotonic() + await self._slot(budget))
-
-    def _pause_to_share(self) -> bool:
-        """A 429 not yet at the gate: it goes there at once, before this worker's own pause."""
-        return self.budget is not None and bool(self._gate_pause) and not self._budget_failing
-
-    async def _slot(self, budget: SendBudget) -> float:
-        """Seconds until this worker's next slot at the shared gate; while the budget fails,
-        until its next send paced alone at FALLBACK_SHARE of the rate."""
-        if not self._budget_failing:
-            try:
-                return await self._ask_gate(budget)
-            except BUDGET_ERRORS as error:
-                self._budget_failing = True
-                self._budget_tried = time.monotonic()
-                log.warning(
-                    "shared send budget unavailable (%s): this worker paces alone at %d%% of "
-                    "the rate until it answers",
-                    type(error).__name__,
-                    FALLBACK_SHARE * 100,
-                )
-        elif (self._probe is None or self._probe.done()) and (
-            time.monotonic() - self._budget_tried >= BUDGET_RETRY
-        ):
-            # tried aside: a database that hangs must not hold this worker's sends meanwhile
-            self._probe = asyncio.create_task(self._try_budget(budget))
-        alone = self._last_start + self.spacing / FALLBACK_SHARE
-        return max(0.0, alone - time.monotonic())
-
-    async def _ask_gate(self, budget: SendBudget) -> float:
-        pause = self._gate_pause
-        async with asyncio.timeout(BUDGET_TIMEOUT):
-            wait = await budget.slot(pause=max(0.0, pause - time.monotonic()))
-        if self._gate_pause == pause:  # else a later 429 still to carry
-            self._gate_pause = 0.0
-        return wait
-
-    async def _try_budget(self, budget: SendBudget) -> None:
-        """The failing budget again; its slot, if any, is lost time."""
-        try:
-            await self._ask_gate(budget)
-        except BUDGET_ERRORS:
-            self._budget_tried = time.monotonic()
-            return
-        self._budget_failing = False
-        log.warning("shared send budget answers again: the workers share the rate again")
-
     def _next(self) -> _Waiter | None:
-        """The first waiter of a chat with a crisis answer pending, else the first in line."""
+        """The first waiter of a chat with a crisis answer pending, else the first in line;
+        of the chats that may take a message now (CHAT_BURST)."""
         lines = (self._going_on, self._waiting)
         for line in lines:
             while line and line[0].granted.done():  # cancelled while waiting
                 line.popleft()
+        now = time.monotonic()
         if self._urgent_chats:
             for line in lines:
                 for index, waiter in enumerate(line):
                     chat = self._chat(waiter.chat_id)
-                    if chat is not None and chat.urgent and not waiter.granted.done():
+                    if chat is None or not chat.urgent or waiter.granted.done():
+                        continue
+                    if self._chat_free_at(waiter.chat_id) <= now:
                         del line[index]
                         return waiter
-        return next((line.popleft() for line in lines if line), None)
+        for line in lines:
+            for index, waiter in enumerate(line):
+                if not waiter.granted.done() and self._chat_free_at(waiter.chat_id) <= now:
+                    del line[index]
+                    return waiter
+        return None
+
+    def _free_from(self, now: float) -> float:
+        """When a waiter's chat may take a message: `now` as soon as one may."""
+        soonest = float("inf")
+        for line in (self._going_on, self._waiting):
+            for waiter in line:
+                if waiter.granted.done():  # cancelled while waiting
+                    continue
+                if (free := self._chat_free_at(waiter.chat_id)) <= now:
+                    return now
+                soonest = min(soonest, free)
+        return soonest
 
     def _chat(self, chat_id: int | str | None) -> _Chat | None:
         """The chat's line of jobs, if it has one (a patient's, with replies queued)."""
