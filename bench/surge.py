@@ -102,12 +102,13 @@ def _p(values: list[float], q: int) -> float | None:
 
 @asynccontextmanager
 async def in_cluster(
-    url: str, workers: int
+    url: str, workers: int, handlers: int | None
 ) -> AsyncIterator[tuple[BotAPIEmulator, list[int], list[int]]]:
     """nginx + `workers` webhook workers on PostgreSQL (tests/cluster_helpers.py)."""
     from tests.cluster_helpers import EN_GROUP, FR_GROUP, Cluster
 
-    async with Cluster(nlu_urls=[url], workers_count=workers) as cluster:
+    env = {"WEBHOOK_HANDLERS": str(handlers)} if handlers else {}
+    async with Cluster(nlu_urls=[url], workers_count=workers, env=env) as cluster:
         pids = [w.process.pid for w in cluster.workers if w.process is not None]
         yield cluster.emulator, pids, [FR_GROUP, EN_GROUP]
 
@@ -115,7 +116,7 @@ async def in_cluster(
 async def surge(url: str, args: argparse.Namespace) -> dict:
     rate = args.multiple * LIMIT / WINDOW  # messages offered per second
     per_tick = rate * TICK
-    target = in_cluster(url, args.workers) if args.workers else in_process(url)
+    target = in_cluster(url, args.workers, args.handlers) if args.workers else in_process(url)
     async with target as (emulator, pids, groups):
         emulator.limit_bot_rate(LIMIT, WINDOW)
         emulator.limit_chat_rate(*_limit(args.chat_limit))
@@ -188,6 +189,7 @@ async def surge(url: str, args: argparse.Namespace) -> dict:
     figures = {
         "database": "postgresql",
         "workers": args.workers or 1,
+        "handlers_per_worker": args.handlers or Settings().webhook_handlers,
         "mode": "webhook workers behind nginx" if args.workers else "one process, polling",
         "offered_per_second": round(len(pushed) / offered_for, 1),
         "offered_seconds": round(offered_for, 1),
@@ -250,7 +252,10 @@ async def measure(url: str, args: argparse.Namespace) -> None:
     figures = await surge(url, args)
     report(figures)
     # the deployment's figure is the one scripts/capacity.py reads
-    write_figures("surge" if args.workers else "surge_one_process", figures)
+    name = "surge" if args.workers else "surge_one_process"
+    if args.handlers:  # an experiment: the capacity plan keeps reading the default's figures
+        name += f"_handlers_{args.handlers}"
+    write_figures(name, figures)
 
 
 def main() -> None:
@@ -261,6 +266,9 @@ def main() -> None:
     parser.add_argument("--chat-limit", default="3/3", help="messages/seconds into one chat")
     parser.add_argument(
         "--workers", type=int, default=2, help="webhook workers behind nginx; 0: polling here"
+    )
+    parser.add_argument(
+        "--handlers", type=int, help="WEBHOOK_HANDLERS of each worker (default: the setting's)"
     )
     parser.add_argument("--rasa-url", help="an NLU server already running")
     args = parser.parse_args()

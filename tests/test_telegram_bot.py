@@ -16,6 +16,7 @@ from aiohttp import ClientSession, web
 
 from bot.app import open_helpline
 from bot.telegram.patients import TYPING_AFTER
+from bot.telegram.send_queue import SendQueue
 from nlu.rasa import RasaServer, model_path
 from storage.models import HandledUpdate, utcnow
 from tests.conftest import free_port
@@ -240,6 +241,7 @@ async def test_a_flood_gets_one_slow_down_and_nothing_is_lost(running: RunningBo
         "getUpdates", len(running.emulator.calls("getUpdates")) + 2
     )
     await asyncio.wait_for(_until_stored(running, 50), timeout=30)
+    await _until_sent(running)
     sent = running.emulator.sent(PATIENT)
     slow = plain(running.catalogue.phrase("slow_down", "fr"))
     assert [m["text"] for m in sent].count(slow) == 1
@@ -292,6 +294,14 @@ async def test_a_question_sent_in_a_burst_is_answered_once_the_window_frees(
     assert texts.index(slow) < texts.index(complaint)  # answered after the flood, not in it
     assert texts[-1] != complaint
     assert questions == [(1,)]  # stored once, when it came
+
+
+async def _until_sent(running: RunningBot) -> None:
+    """Until the replies queued so far went: one chat takes about a message a second
+    (send_queue.CHAT_BURST), so a flood's replies go after its messages are stored."""
+    queue = SendQueue.of(running.bot)
+    assert queue is not None
+    await queue.drain()
 
 
 async def _until_stored(running: RunningBot, count: int) -> None:
@@ -443,6 +453,7 @@ async def test_edits_are_throttled_with_the_messages(running: RunningBot) -> Non
     for i in range(15):
         running.emulator.push_edited_text(PATIENT, 1, f"bonjour, correction {i}")
     await asyncio.wait_for(_until_stored(running, 16), timeout=30)
+    await _until_sent(running)
     texts = [m["text"] for m in running.emulator.sent(PATIENT)]
     assert texts.count(plain(running.catalogue.phrase("slow_down", "fr"))) == 1
     assert len(texts) <= 2 + 6  # the message and 5 edits fill the window: not 15 answers
