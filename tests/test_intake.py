@@ -77,6 +77,16 @@ def test_the_journals_copy_holds_neither_the_text_as_typed_nor_the_names() -> No
     copy = redacted_copy(update)
     for secret in ("dupont", "Jeanne", "06 12", "12 34 56 78", "gmail"):
         assert secret.lower() not in copy.lower()
+    venue = emulator.push_text(PATIENT, "ici")
+    venue["message"]["venue"] = {
+        "location": {"latitude": 48.85, "longitude": 2.35},
+        "title": "chez Jeanne Dupont 06 12 34 56 78",
+        "address": "12 rue des Lilas, jean.dupont@gmail.com",
+    }
+    venue_copy = redacted_copy(venue)
+    for secret in ("06 12", "gmail", "48.85", "2.35"):
+        assert secret not in venue_copy
+    assert Update.model_validate(json.loads(venue_copy)).message is not None
     parsed = Update.model_validate(json.loads(copy))
     assert parsed.message is not None and parsed.message.chat.id == PATIENT
     assert "<EMAIL>" in (parsed.message.text or "") and "<PHONE>" in (parsed.message.text or "")

@@ -53,7 +53,8 @@ BACKLOG = 20_000  # updates waiting in one worker's line; beyond, 503 but for a 
 RECOVER_EVERY = 2.0  # seconds between two looks for a dead worker's updates
 RECOVER_AT_ONCE = 200  # of those, taken at a time
 _DROPPED = ("entities", "caption_entities", "last_name", "username", "vcard")
-_REDACTED = ("text", "caption", "phone_number")
+# what a person may have typed: texts, captions, a poll's question, a venue's address
+_REDACTED = ("text", "caption", "phone_number", "question", "explanation", "title", "address")
 
 
 def redacted_copy(update: dict[str, Any]) -> str:
