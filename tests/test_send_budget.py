@@ -235,10 +235,11 @@ async def test_a_crisis_goes_ahead_of_every_workers_line_within_an_interval(
     await telegram.until(lambda: len(telegram.sent) == 32)
     order = telegram.texts()
     crisis = order.index("crisis answer")
-    assert telegram.sent_at("crisis answer") - queued_at <= 3 * INTERVAL
+    # its worker's next slot: behind the few each worker holds ahead at most
+    assert telegram.sent_at("crisis answer") - queued_at <= (SLOTS_AHEAD + 2) * INTERVAL
     # the rest of the reply straight to the gate too (others may have claimed meanwhile)
     assert crisis < order.index("case opened") <= crisis + 2
-    assert crisis <= 5
+    assert crisis <= 3 + SLOTS_AHEAD + 2  # of 32: far ahead of both lines
     assert telegram.most_in_any(1.0) <= RATE + 1  # going ahead took no extra slot
 
 
