@@ -230,16 +230,16 @@ async def test_a_crisis_goes_ahead_of_every_workers_line_within_an_interval(
     for n in range(10):
         b.reply(7100 + n, f"b{n}")
     await telegram.until(lambda: len(telegram.sent) >= 3)
-    queued_at = telegram.sent[-1].at
+    before = len(telegram.sent)
     b.reply(7200, "crisis answer", "case opened", urgent=True)
     await telegram.until(lambda: len(telegram.sent) == 32)
     order = telegram.texts()
     crisis = order.index("crisis answer")
-    # its worker's next slot: behind the few each worker holds ahead at most
-    assert telegram.sent_at("crisis answer") - queued_at <= (SLOTS_AHEAD + 2) * INTERVAL
+    # its worker's next slot: behind the few each worker holds ahead at most (counted in
+    # sends, not seconds: a loaded machine slows the gate, not the order)
+    assert crisis <= before + 2 * SLOTS_AHEAD + 1  # of 32: far ahead of both lines
     # the rest of the reply straight to the gate too (others may have claimed meanwhile)
     assert crisis < order.index("case opened") <= crisis + 2
-    assert crisis <= 3 + SLOTS_AHEAD + 2  # of 32: far ahead of both lines
     assert telegram.most_in_any(1.0) <= RATE + 1  # going ahead took no extra slot
 
 
