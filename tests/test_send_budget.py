@@ -238,8 +238,8 @@ async def test_a_crisis_goes_ahead_of_every_workers_line_within_an_interval(
     # its worker's next slot: behind the few each worker holds ahead at most (counted in
     # sends, not seconds: a loaded machine slows the gate, not the order)
     assert crisis <= before + 2 * SLOTS_AHEAD + 1  # of 32: far ahead of both lines
-    # the rest of the reply straight to the gate too (others may have claimed meanwhile)
-    assert crisis < order.index("case opened") <= crisis + 2
+    # the rest of the reply next in its worker (the other's slots held ahead may come first)
+    assert crisis < order.index("case opened") <= crisis + SLOTS_AHEAD + 2
     assert telegram.most_in_any(1.0) <= RATE + 1  # going ahead took no extra slot
 
 
