@@ -18,7 +18,7 @@ from bot.app import Helpline, open_helpline
 from bot.settings import Settings
 from bot.telegram.app import WEBHOOK_ARRIVAL_WINDOW, build_bot, build_dispatcher
 from bot.telegram.intake import Intake
-from bot.telegram.middlewares import DeduplicationMiddleware, ThrottlingMiddleware
+from bot.telegram.middlewares import DeduplicationMiddleware, ThrottlingMiddleware, claim_of
 from bot.telegram.send_queue import SendQueue
 from bot.turn import Parser
 from storage.inbound import SharedInbound
@@ -52,7 +52,7 @@ class WebhookWorker:
         """One webhook post of a patient's `update` reaching this worker's intake: True once
         it is acknowledged (not yet handled)."""
         parsed = Update.model_validate(update, context={"bot": self.bot})
-        return await self.intake.accept(update, parsed)
+        return await self.intake.accept(update, parsed, claim_of(parsed))
 
     @property
     def worker(self) -> Worker:

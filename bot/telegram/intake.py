@@ -42,7 +42,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from bot.safety import Risk, read
-from bot.telegram.middlewares import fingerprint, private_chat
+from bot.telegram.middlewares import claim_of
 from storage.inbound import Claim, SharedInbound, Verdict
 from storage.inbound_journal import Orphan, take_orphans
 from storage.redaction import redact
@@ -119,14 +119,12 @@ class Intake:
     def __len__(self) -> int:
         return len(self._urgent) + len(self._waiting)
 
-    async def accept(self, raw: dict[str, Any], update: Update) -> bool:
-        """Claim a patient's update with its redacted copy and queue it; False: the line is
-        full (answer 503)."""
+    async def accept(self, raw: dict[str, Any], update: Update, claim: Claim) -> bool:
+        """Claim a patient's update (`claim_of`) with its redacted copy and queue it; False:
+        the line is full (answer 503)."""
         urgent = is_urgent(update)
         if len(self) >= BACKLOG and not urgent:
             return False
-        chat = private_chat(update)
-        claim = Claim(update.update_id, fingerprint(update), f"telegram:{chat}")
         verdict = await self.inbound.claim(claim, redacted_copy(raw))
         if verdict in (Verdict.DUPLICATE, Verdict.IN_FLIGHT):
             log.info("update %s dropped: a duplicate (%s)", update.update_id, verdict)
@@ -182,8 +180,7 @@ class Intake:
 
     def _adopt(self, orphan: Orphan) -> None:
         update = Update.model_validate(json.loads(orphan.payload), context={"bot": self.bot})
-        chat = private_chat(update)
-        claim = Claim(orphan.update_id, orphan.fingerprint, f"telegram:{chat}", orphan.chat_key)
+        claim = claim_of(update, orphan.chat_key)
         self.recovered += 1
         log.warning("update %s taken over from a worker gone", orphan.update_id)
         self._queue(_Entry(claim, update, is_urgent(update)))
@@ -217,9 +214,11 @@ class JournalRequestHandler(SimpleRequestHandler):
             return web.Response(body="Unauthorized", status=401)
         raw = await request.json(loads=bot.session.json_loads)
         update = Update.model_validate(raw, context={"bot": bot})
-        if private_chat(update) is None:
-            return await self._handle_request(bot=bot, request=request)
-        if not await self.intake.accept(raw, update):
+        claim = claim_of(update)
+        if claim.chat is None:  # handled before it is answered, from the update parsed here
+            result = await self.dispatcher.feed_webhook_update(bot, update, **self.data)
+            return web.Response(body=self._build_response_writer(bot=bot, result=result))
+        if not await self.intake.accept(raw, update, claim):
             return web.Response(status=503, text="busy: post again later")
         return web.json_response({}, dumps=bot.session.json_dumps)
 

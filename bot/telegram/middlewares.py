@@ -38,6 +38,11 @@ def private_chat(update: Update) -> int | None:
     return chat.id if chat is not None and chat.type == "private" else None
 
 
+def chat_name(chat_id: int) -> str:
+    """How the shared inbound state (storage/inbound.py) names a Telegram chat, in memory."""
+    return f"telegram:{chat_id}"
+
+
 class _InFlight:
     __slots__ = ("done", "update_id")
 
@@ -135,6 +140,13 @@ def fingerprint(update: Update) -> int:
     return zlib.crc32(repr(about).encode())
 
 
+def claim_of(update: Update, chat_key: int | None = None) -> Claim:
+    """The shared claim of an update (storage/inbound.py): its id, its fingerprint and, for a
+    patient's, its chat."""
+    chat = private_chat(update)
+    return Claim(update.update_id, fingerprint(update), chat_name(chat) if chat else None, chat_key)
+
+
 class DeduplicationMiddleware(BaseMiddleware):
     """Handle each update once, also across restarts.
 
@@ -217,10 +229,9 @@ class DeduplicationMiddleware(BaseMiddleware):
         self, shared: SharedInbound, handler: Handler, event: Update, data: dict[str, Any]
     ) -> Any:
         await shared.start()
-        chat = private_chat(event)
         claim = data.get("inbound_claim")  # claimed by the webhook's intake (intake.py)
         if claim is None:
-            claim = Claim(event.update_id, fingerprint(event), f"telegram:{chat}" if chat else None)
+            claim = claim_of(event)
             verdict = await shared.claim(claim)
             if verdict in (Verdict.DUPLICATE, Verdict.IN_FLIGHT):
                 log.info("update %s dropped: a duplicate (%s)", event.update_id, verdict)
@@ -231,7 +242,7 @@ class DeduplicationMiddleware(BaseMiddleware):
         cancelled = False
         try:
             # a crisis goes on at once: only a turn under way holds it (the engine's lock)
-            if chat is not None and not data.get("inbound_urgent"):
+            if claim.chat is not None and not data.get("inbound_urgent"):
                 await shared.wait_turn(claim, data.get("arrival_window", 0), OrderMiddleware.WAIT)
             for attempt in range(self.RETRIES + 1):
                 try:
@@ -335,7 +346,7 @@ class ThrottlingMiddleware(BaseMiddleware):
         await shared.start()
         album = event.media_group_id if event.edit_date is None else None
         count = await shared.count(
-            f"telegram:{event.chat.id}",
+            chat_name(event.chat.id),
             limit=self.limit,
             window=self.window,
             answerable=event.text is not None,
@@ -389,7 +400,7 @@ class ThrottlingMiddleware(BaseMiddleware):
         del self.later[chat_id]  # from here on it answers: a new message no longer cancels it
         if self.shared is not None:
             try:
-                if await self.shared.answer_now(f"telegram:{chat_id}", mark):
+                if await self.shared.answer_now(chat_name(chat_id), mark):
                     await handler(event, data)
             except Exception as error:  # the error type only, as below
                 log.error("a flood's last message was not answered: %s", type(error).__name__)
