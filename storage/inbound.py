@@ -11,7 +11,8 @@ In the database (storage/models/inbound.py), no chat id in clear and no text:
   by the engine), then FINISHED when its handler returned. Forgotten after KEEP.
 - `inbound_throttle`: each patient's messages of the flood window (admitted or not).
 
-Claiming (`claim`): a new update is inserted CLAIMED. A copy of one HANDLED or FINISHED is a
+Claiming (`claim`): a new update is inserted CLAIMED, with the other claims asked for meanwhile
+in one statement (storage/claim_batch.py). A copy of one HANDLED or FINISHED is a
 duplicate. A copy of one still CLAIMED is a retry: if its worker is alive (holds its advisory
 lock) it is being handled, and this copy is answered without handling it; if its worker is dead
 (killed -9 mid-turn: its turn never committed, since HANDLED commits with the turn) this worker
@@ -62,6 +63,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from storage.claim_batch import ClaimBatch, NewClaim
 from storage.inbound_throttle import FloodCounts
 from storage.models import ClaimState, utcnow
 from storage.workers import CHAT_SPACE, Worker, alive_sql, is_postgresql, lock_key, worker_of
@@ -151,6 +153,9 @@ class SharedInbound(FloodCounts):
         self._started = False
         self._starting = asyncio.Lock()
         self._prune_at = 0.0
+        engine = sessions.kw["bind"]
+        assert isinstance(engine, AsyncEngine)
+        self.batch = ClaimBatch(engine, worker.id, self._retrying)
         # per chat key: set when one of this worker's updates of the chat finishes
         self._finished: weakref.WeakValueDictionary[int, asyncio.Event] = (
             weakref.WeakValueDictionary()
@@ -218,7 +223,11 @@ class SharedInbound(FloodCounts):
         journal, bot/telegram/intake.py); None when the update is handled before the answer."""
         if claim.chat is not None:
             claim.chat_key = self.chat_key(claim.chat)
-        verdict = await self._retrying(lambda: self._claim(claim, payload))
+        new = NewClaim(claim.update_id, claim.fingerprint, claim.chat_key, payload)
+        if await self.batch.inserted(new):
+            verdict = Verdict.NEW
+        else:  # its row was there: a duplicate, or a dead worker's to take over
+            verdict = await self._retrying(lambda: self._claim(claim, payload))
         if time.monotonic() >= self._prune_at:
             self._prune_at = time.monotonic() + self.KEEP / 2
             await self._retrying(self._prune)
