@@ -150,7 +150,10 @@ class Engine:
                 patients.change(patient, state={**patient.state, "writes": writes})
             messages = _AlreadyStored(session) if stored else MessageRepository(session)
             conversation = Conversation(self, patient, patients, messages, case, risk)
-            if created:
+            # a new patient's privacy notice comes first, but after a crisis's answer: the
+            # emergency numbers go at once, not behind a long notice
+            urgent = risk >= Risk.POSSIBLE
+            if created and not urgent:
                 conversation.welcome()
             if case is not None and incoming.button is None and not is_command_text(incoming):
                 await conversation.on_case_message(incoming, parsed)
@@ -172,6 +175,8 @@ class Engine:
                     session, patient, request.reason, request.priority, conversation.language
                 ):
                     conversation.say(text)
+            if created and urgent:
+                conversation.welcome()
             turn = conversation.turn
             turn.replies = with_discreet_lead(self.catalogue, patient, turn.language, turn.replies)
             await conversation.store_replies()

@@ -117,7 +117,7 @@ async def test_a_possible_crisis_gets_a_direct_question_with_3114_and_yes_takes_
     engine: Engine, sessions: async_sessionmaker[AsyncSession], possible: tuple[str, str | None]
 ) -> None:
     turn = await say(engine, possible[0])
-    question = turn.replies[-1]
+    question = turn.replies[0]  # before a new patient's privacy notice
     assert question.text == CATALOGUE.phrase("check_in", "fr")
     assert "mettre fin à vos jours" in question.text and "3114" in question.text
     assert [b.data for b in question.buttons] == [CHECK_IN + "yes", CHECK_IN + "no"]
@@ -179,7 +179,7 @@ async def test_an_act_under_way_gets_15_and_112_first_on_their_own(
 ) -> None:
     turn = await engine.handle(Incoming("test", "1", text, client_language=language))
     assert turn.risk is Risk.IMMINENT
-    welcome, first, second, *_ = texts(turn)
+    first, second, *_, welcome = texts(turn)  # a new patient's notice after the numbers
     assert welcome == CATALOGUE.phrase("welcome", language)
     assert first == CATALOGUE.phrase("crisis_imminent", language)
     assert first.splitlines()[0].startswith(("**Appelez le 15", "**Call 15"))
@@ -194,10 +194,12 @@ async def test_out_of_hours_a_crisis_is_told_the_truth_and_3114(
     engine, _ = make_engine(nlu, sessions, hours, now=SATURDAY_EVENING)
     turn = await say(engine, "je veux mourir")
     said = "\n".join(texts(turn))
-    assert texts(turn)[-1] == CATALOGUE.phrase(
+    *_, told, notice = texts(turn)  # then a new patient's privacy notice
+    assert told == CATALOGUE.phrase(
         "crisis_out_of_hours", "fr", number="C-00001", opening="lundi à 09:00"
     )
-    assert "3114" in texts(turn)[-1]
+    assert "3114" in told
+    assert notice == CATALOGUE.phrase("welcome", "fr")
     for promise in ("en ce moment même", "est prévenue", "vous répondra ici"):
         assert promise not in said
 

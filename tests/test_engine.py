@@ -122,7 +122,7 @@ async def test_crisis_through_the_safety_net_while_the_nlu_is_down(
         engine = make_engine(down, sessions)[0]
         for message in ["J'AI ENVIE D'EN FINIR", "i want to kill myself"]:
             turn = await say(engine, message, chat=message)
-            crisis = turn.replies[1]  # after the first-contact notice
+            crisis = turn.replies[0]  # before the first-contact notice
             assert crisis.text == answer_text("crisis", turn.language)
             assert [(e.reason, e.priority) for e in turn.escalations] == [("crisis", "urgent")]
 
@@ -131,7 +131,12 @@ async def test_crisis_from_the_model_also_escalates(engine: Engine) -> None:
     message = "je ne vois plus aucune raison de continuer"
     assert read(message).risk < Risk.CLEAR  # the keyword net alone would not raise the alarm
     turn = await say(engine, message)
-    assert [r.text for r in turn.replies[-2:]] == [answer_text("crisis", "fr"), case_opened(1)]
+    # the emergency numbers at once, the case, then the new patient's privacy notice
+    assert [r.text for r in turn.replies] == [
+        answer_text("crisis", "fr"),
+        case_opened(1),
+        CATALOGUE.phrase("welcome", "fr"),
+    ]
     assert turn.escalations[0].priority == "urgent"
 
 

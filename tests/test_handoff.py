@@ -24,7 +24,8 @@ async def test_without_a_team_nothing_opens_and_nobody_is_promised(
 ) -> None:
     engine = Engine(CATALOGUE, fake_nlu, sessions, threshold=0.3)  # NoTeam, the default
     crisis = await say(engine, "je ne vois plus aucune raison de continuer")
-    assert [r.text for r in crisis.replies][-1] == CATALOGUE.phrase("crisis_no_team", "fr")
+    # the emergency answer and no promise of a person, then the privacy notice
+    assert [r.text for r in crisis.replies][-2] == CATALOGUE.phrase("crisis_no_team", "fr")
     human = await say(engine, "/human")
     assert human.replies[-1].text == CATALOGUE.phrase("no_team", "fr")
     assert await stored(sessions, "SELECT count(*) FROM cases") == [(0,)]

@@ -87,8 +87,9 @@ async def test_crisis_opens_an_urgent_case_with_the_emergency_answer_first(
 ) -> None:
     running.emulator.push_text(PATIENT, "je veux mourir, je n'en peux plus", first_name="Jeanne")
     topic = await topic_of_case(running)
-    _, crisis, waiting = await replies(running, 3)
+    crisis, waiting, notice = await replies(running, 3)  # the privacy notice comes last
     assert crisis["text"] == html_of(running.catalogue, "crisis", "fr")
+    assert notice["text"].startswith("Bonjour.")
     assert crisis["text"].index("15") < 200  # the numbers come first
     assert "C-00001" in waiting["text"]
     assert "URGENT" in running.emulator.topic(AGENTS, topic)["name"]

@@ -193,7 +193,7 @@ async def test_a_crisis_in_a_photo_caption_gets_the_emergency_answer(
 ) -> None:
     photo = [{"file_id": "p1", "file_unique_id": "u1", "width": 90, "height": 90}]
     running.emulator.push_message(PATIENT, photo=photo, caption="je veux mourir")
-    *_, crisis, waiting = await replies(running, 3)
+    crisis, waiting, _ = await replies(running, 3)  # then the privacy notice
     assert crisis["text"] == html_of(running.catalogue, "crisis", "fr")
     assert "C-00001" in waiting["text"]  # and a person, at once
     stored = await running.rows("SELECT kind, text, intent FROM messages WHERE direction = 'in'")
