@@ -52,6 +52,7 @@ from tests.telegram_emulator import BotAPIEmulator
 
 GROUP_LIMIT, GROUP_WINDOW = 20, 60.0  # Telegram's, into one group
 TICK = 0.1  # seconds between two pushes of arrivals
+LAG_EVERY = 0.05  # seconds between two looks at the emulator's loop lag
 STALL = 60.0  # seconds without a new patient answered: the rest is lost
 FIRST_CHAT = 1_000_000
 TEXTS = (
@@ -113,6 +114,14 @@ async def in_cluster(
         yield cluster.emulator, pids, [FR_GROUP, EN_GROUP]
 
 
+async def _watch_lag(lags: list[float]) -> None:
+    """How late this process's loop wakes from a LAG_EVERY sleep, while the surge is offered."""
+    while True:
+        before = time.monotonic()
+        await asyncio.sleep(LAG_EVERY)
+        lags.append(time.monotonic() - before - LAG_EVERY)
+
+
 async def surge(url: str, args: argparse.Namespace) -> dict:
     rate = args.multiple * LIMIT / WINDOW  # messages offered per second
     per_tick = rate * TICK
@@ -133,6 +142,9 @@ async def surge(url: str, args: argparse.Namespace) -> dict:
             return 3 if chat in crises else 2  # the notice, the answer (and the case number)
 
         cpu_before, started = sum(map(process_cpu, pids)), time.monotonic()
+        # the emulator shares this process's loop: how late it runs is part of every latency
+        lags: list[float] = []
+        watching = asyncio.create_task(_watch_lag(lags))
         ticks = round(args.seconds / TICK)
         owed = 0.0
         for tick in range(ticks):
@@ -148,6 +160,7 @@ async def surge(url: str, args: argparse.Namespace) -> dict:
                 update_ids[chat] = update["update_id"]
             await asyncio.sleep(max(0.0, started + (tick + 1) * TICK - time.monotonic()))
         offered_for = time.monotonic() - started
+        watching.cancel()
         print(
             f"offered {len(pushed)} messages in {offered_for:.1f} s "
             f"({len(pushed) / offered_for:.0f}/s, {len(crises)} crises); draining...",
@@ -217,6 +230,9 @@ async def surge(url: str, args: argparse.Namespace) -> dict:
         "replies_per_second": round(sum(len(accepted(c)) for c in pushed) / elapsed, 1),
         "refusals_429": emulator.rate_refusals,
         "refusals_429_by_limit": dict(emulator.rate_refusals_by),
+        "emulator_lag_p50": _p(lags, 50),
+        "emulator_lag_p99": _p(lags, 99),
+        "emulator_lag_worst": round(max(lags), 3),
         "cpu_seconds_per_message": round(cpu / len(pushed), 5),
     }
     return figures
@@ -242,6 +258,11 @@ def report(figures: dict) -> None:
         f"429s received: {figures['refusals_429']} "
         f"{figures['refusals_429_by_limit']}; CPU per message "
         f"{figures['cpu_seconds_per_message'] * 1000:.1f} ms"
+    )
+    print(
+        f"  the emulator's loop ran late p50 {figures['emulator_lag_p50']:.3f} s, p99 "
+        f"{figures['emulator_lag_p99']:.3f} s, worst {figures['emulator_lag_worst']:.3f} s "
+        "while the surge was offered (part of every latency above)"
     )
     if figures["crisis_acknowledged_p50"] is not None:
         print(

@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     webhook_port: int = 8080
     # on PostgreSQL, the patients' updates one webhook worker handles at once (the others wait
     # in its line, acknowledged, crises first: bot/telegram/intake.py)
-    webhook_handlers: int = Field(default=16, gt=0)
+    webhook_handlers: int = Field(default=8, gt=0)
     # --- Telegram's bot-wide send limit (bot/telegram/send_queue.py, send_budget.py) ---
     # messages a second from the bot, all chats and (on PostgreSQL) all workers together
     telegram_global_rate: float = Field(default=30.0, gt=0)

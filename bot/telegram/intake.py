@@ -11,9 +11,10 @@ and the scam checker need), `handlers` at a time:
 
 - first the updates whose text the crisis net reads as at least a possible crisis (the model's
   score is only known once handled: a crisis only the model sees waits its turn), with their
-  chat's earlier updates still waiting here, in order; a crisis does not wait for its chat's
-  earlier updates in other workers' lines (bot/telegram/middlewares.py), only for a turn under
-  way (the engine's per-patient lock);
+  chat's earlier updates still waiting here, in order, by one more task kept for them when the
+  others are all busy; a crisis does not wait for its chat's earlier updates in other workers'
+  lines (bot/telegram/middlewares.py), only for a turn under way (the engine's per-patient
+  lock);
 - then the others in arrival order, each after its chat's earlier ones (the shared claims'
   order, storage/inbound.py).
 
@@ -104,6 +105,7 @@ class Intake:
         self._urgent: deque[_Entry] = deque()
         self._waiting: deque[_Entry] = deque()
         self._ready = asyncio.Event()
+        self._urgent_ready = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self.recovered = 0  # a dead worker's updates handled here
         self._stopping = False
@@ -114,6 +116,8 @@ class Intake:
         self.bot = bot
         await self.inbound.start()
         self._tasks = [asyncio.create_task(self._handle()) for _ in range(self.handlers)]
+        # one more, for crises only: a crisis never waits for a turn under way to end
+        self._tasks.append(asyncio.create_task(self._handle(urgent_only=True)))
         self._tasks.append(asyncio.create_task(self._recover()))
 
     def __len__(self) -> int:
@@ -141,15 +145,17 @@ class Intake:
                 self._waiting.remove(each)
             self._urgent.extend(earlier)
             self._urgent.append(entry)
+            self._urgent_ready.set()
         else:
             self._waiting.append(entry)
         self._ready.set()
 
-    async def _handle(self) -> None:
+    async def _handle(self, urgent_only: bool = False) -> None:
+        ready = self._urgent_ready if urgent_only else self._ready
         while not self._stopping:
-            if not self:
-                self._ready.clear()
-                await self._ready.wait()
+            if not (self._urgent if urgent_only else self):
+                ready.clear()
+                await ready.wait()
                 continue
             entry = (self._urgent or self._waiting).popleft()
             assert self.bot is not None
@@ -190,6 +196,7 @@ class Intake:
         waits stays in the journal, for another worker, or this one started again."""
         self._stopping = True
         self._ready.set()
+        self._urgent_ready.set()
         if len(self):
             log.warning("stopping with %d updates acknowledged, not handled yet", len(self))
         if self._tasks:
