@@ -251,11 +251,14 @@ async def test_a_crisis_takes_the_chats_earlier_reply_ahead_with_it(
         a.reply(8000 + n, f"a{n}")
     b.reply(8100, "greeting")  # behind a's line
     await telegram.until(lambda: len(telegram.sent) >= 2)
+    before = len(telegram.sent)  # counted as it is queued: a loaded machine looks late
     b.reply(8100, "crisis answer", urgent=True)
     await telegram.until(lambda: len(telegram.sent) == 22)
     order = telegram.texts()
     # ahead of a's line: a few slots held ahead by each worker at most go first
-    assert order.index("greeting") < order.index("crisis answer") <= 2 * SLOTS_AHEAD + 2
+    assert order.index("greeting") < order.index("crisis answer")
+    assert order.index("crisis answer") <= before + 2 * SLOTS_AHEAD + 1
+    assert before + 2 * SLOTS_AHEAD + 1 < 21  # the bound says something: a's line is longer
     assert telegram.most_in_any(1.0) <= RATE + 1
 
 
