@@ -109,6 +109,8 @@ async def in_cluster(
     from tests.cluster_helpers import EN_GROUP, FR_GROUP, Cluster
 
     env = {"WEBHOOK_HANDLERS": str(handlers)} if handlers else {}
+    if rate := os.environ.get("SURGE_GLOBAL_RATE"):  # an experiment on the gate's pace
+        env["TELEGRAM_GLOBAL_RATE"] = rate
     async with Cluster(nlu_urls=[url], workers_count=workers, env=env) as cluster:
         pids = [w.process.pid for w in cluster.workers if w.process is not None]
         yield cluster.emulator, pids, [FR_GROUP, EN_GROUP]

@@ -454,6 +454,9 @@ class BotAPIEmulator:
         self._calls_by: dict[tuple[str, int | None], list[Call]] = {}
         self._changed = asyncio.Event()
         self._updates: list[JSON] = []
+        # the updates pushed since the webhook deliverer last looked (None: none is running):
+        # it must not scan every pending update at each push, a surge's backlog included
+        self._fresh: deque[JSON] | None = None
         self._updates_changed = asyncio.Event()
         self._next_update_id = 1
         self._allowed_updates: list[str] | None = None
@@ -602,6 +605,8 @@ class BotAPIEmulator:
             update["update_id"] = self._next_update_id
         self._next_update_id = max(self._next_update_id, int(update["update_id"]) + 1)
         self._updates.append(update)
+        if self._fresh is not None:
+            self._fresh.append(update)
         self._wake_pollers()
         self._notify()
         return update
@@ -1088,7 +1093,7 @@ class BotAPIEmulator:
                         self.webhook_answered_at[update_id] = time.monotonic()
                         break
                     await asyncio.sleep(retry_after)
-            self._updates = [u for u in self._updates if u["update_id"] != update_id]
+            self._forget(update_id)
             if reply is not None:
                 await self._call(*reply)
             self._notify()
@@ -1099,16 +1104,21 @@ class BotAPIEmulator:
             aiohttp.ClientSession(connector=connector, timeout=timeout) as session,
             asyncio.TaskGroup() as posting,
         ):
-            while True:
-                changed = self._updates_changed
-                for update in self._updates:
-                    kind = _update_type(update)
-                    wanted = kind in allowed if allowed else kind not in NOT_DEFAULT_UPDATES
-                    if update["update_id"] in started or not wanted:
-                        continue
-                    started.add(update["update_id"])
-                    posting.create_task(deliver(session, _json_copy(update)))
-                await changed.wait()
+            fresh = self._fresh = deque(self._updates)
+            try:
+                while True:
+                    changed = self._updates_changed
+                    while fresh:
+                        update = fresh.popleft()
+                        kind = _update_type(update)
+                        wanted = kind in allowed if allowed else kind not in NOT_DEFAULT_UPDATES
+                        if update["update_id"] in started or not wanted:
+                            continue
+                        started.add(update["update_id"])
+                        posting.create_task(deliver(session, _json_copy(update)))
+                    await changed.wait()
+            finally:
+                self._fresh = None
 
     # ------------------------------------------------------------------ HTTP plumbing
 
@@ -1582,7 +1592,7 @@ class BotAPIEmulator:
         if secret is not None and not SECRET_RE.match(str(secret)):
             raise _bad("secret token contains unallowed characters")
         if params.get("drop_pending_updates"):
-            self._updates.clear()
+            self._drop_pending()
         allowed = params.get("allowed_updates")
         self._webhook = {
             "url": url,
@@ -1593,10 +1603,23 @@ class BotAPIEmulator:
         self._wake_pollers()
         return True
 
+    def _drop_pending(self) -> None:
+        self._updates.clear()
+        if self._fresh is not None:
+            self._fresh.clear()
+
+    def _forget(self, update_id: int) -> None:
+        """A delivered update leaves the pending ones (the oldest, as a rule: looked for from
+        the front)."""
+        for index, update in enumerate(self._updates):
+            if update["update_id"] == update_id:
+                del self._updates[index]
+                return
+
     def _delete_webhook(self, params: JSON, uploads: dict[str, _Upload]) -> bool:
         self._webhook = None
         if params.get("drop_pending_updates"):
-            self._updates.clear()
+            self._drop_pending()
         return True
 
     def _get_webhook_info(self, params: JSON, uploads: dict[str, _Upload]) -> JSON:
