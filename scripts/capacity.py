@@ -270,7 +270,7 @@ def render(inputs: Inputs, plans: list[Plan]) -> str:
     if inputs.surge_crisis_p99 is not None and inputs.surge_crisis_p99 > CRISIS_TARGET:
         out.append(
             f"Under the surge (surge.json) the crisis answer's p99 was "
-            f"{inputs.surge_crisis_p99:.0f} s, against a target of {CRISIS_TARGET:g} s: the "
+            f"{inputs.surge_crisis_p99:.2f} s, against a target of {CRISIS_TARGET:g} s: the "
             "deployment measured does not meet it yet, whatever the numbers above."
         )
     for p in plans:
