@@ -195,14 +195,17 @@ def _sqlite_begin(connection: Any) -> None:
 def create_engine(url: str) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        # No ping before each use: one round trip per session through a busy event loop, it was
-        # an eighth of a worker's CPU in the surge. After PostgreSQL restarts, the first request
-        # to fail on a dead connection has the whole pool replaced (SQLAlchemy invalidates it on
-        # a disconnect), and that request is retried (storage/inbound.py, the middlewares).
+        # a pooled connection is checked before use: after PostgreSQL restarts, the workers'
+        # pools hold dead connections, and each would fail one request before being replaced.
+        # Without the ping (an eighth of a worker's CPU in the surge) CI's restart-under-load
+        # test answered 18 patients twice: writes that fail on a dead connection (a batch of
+        # deliveries marked sent, a claim whose answer was lost) are not all retried.
         # A worker has up to 40 webhook posts in flight: a pool of SQLAlchemy's default 5 opened
         # and closed overflow connections all the time, a PostgreSQL process forked for each
         # (measured in bench/surge.py: 14 a second, half the CPU in the kernel)
-        return create_async_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
+        return create_async_engine(
+            url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
+        )
     path = _sqlite_file(parsed)
     if path is not None:
         _make_private_folder(path.parent)
