@@ -17,7 +17,6 @@ bot can delete it from the chat (/delete, discreet mode).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -30,11 +29,9 @@ from bot.discretion import ChatTrail
 from bot.replies import Button, LetterFile, Reply
 from storage.batches import BatchWriter
 from storage.deliveries import DeliveryRepository
-from storage.inbound import is_lost_connection
 from storage.workers import Worker, is_postgresql, worker_of
 
 log = logging.getLogger(__name__)
-REMOVE_AGAIN = 0.5  # seconds: sent deliveries whose removal the database missed (restarting)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,19 +166,10 @@ class Deliveries:
             log.warning("a delivery's progress not noted: %s", type(error).__name__)
 
     async def _remove(self, session: AsyncSession, sent: list[int]) -> None:
-        try:
-            await DeliveryRepository(session).remove(sent)
-        except (DBAPIError, OSError) as error:
-            if not is_lost_connection(error):
-                raise
-            # the database is restarting: removed later, or the chat's next replies (another
-            # worker's) would wait for these as if still owed, and a restart would send them
-            log.warning("%d sent deliveries removed later: the database is away", len(sent))
-            asyncio.get_running_loop().call_later(REMOVE_AGAIN, self._again, list(sent))
-
-    def _again(self, sent: list[int]) -> None:
-        for delivery in sent:
-            self._sent.add(delivery)
+        # a lost connection keeps the batch for the next try (storage/batches.py): removed
+        # later, or the chat's next replies (another worker's) would wait for these as if still
+        # owed, and a restart would send them again
+        await DeliveryRepository(session).remove(sent)
 
     async def drop(self, channel: str) -> None:
         """Forget the channel's unsent deliveries (a console's, whose terminal is gone)."""

@@ -2,19 +2,24 @@
 is written shortly after, together with whatever was noted meanwhile, in one transaction.
 
 Under load each of these would otherwise be one more transaction per message, waiting for
-SQLite's single writer as often as the turns themselves. A write that fails is logged by error
-type (never the rows: they hold chat ids) and the next batch goes on.
+SQLite's single writer as often as the turns themselves. A write the database lost (it
+restarts) is tried again until it answers, RETRY_FOR at most: dropped, a "sent" mark would leave
+a delivery owed, and it would go to the patient twice. Any other failure is logged by error type
+(never the rows: they hold chat ids) and the next batch goes on.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.connection_loss import is_lost_connection
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -24,6 +29,8 @@ class BatchWriter(Generic[T]):
     """`add` notes an item; `write(session, items)` writes a batch in one transaction."""
 
     COALESCE = 0.1  # seconds: the items noted meanwhile join the write
+    RETRY_FOR = 60.0  # seconds a batch is tried again while the database is unreachable
+    RETRY_EVERY = 0.5
 
     def __init__(
         self,
@@ -48,14 +55,29 @@ class BatchWriter(Generic[T]):
             await asyncio.sleep(self.COALESCE)
             self.writing, self.pending = self.pending, []
             try:
-                async with self.sessions() as session, session.begin():
-                    await self.write(session, self.writing)
-            except SQLAlchemyError as error:
-                log.error(
-                    "%d %s not written: %s", len(self.writing), self.what, type(error).__name__
-                )
+                await self._write_batch()
             finally:
                 self.writing = []
+
+    async def _write_batch(self) -> None:
+        give_up = time.monotonic() + self.RETRY_FOR
+        while True:
+            try:
+                async with self.sessions() as session, session.begin():
+                    await self.write(session, self.writing)
+                return
+            except (SQLAlchemyError, OSError) as error:
+                if not is_lost_connection(error) or time.monotonic() > give_up:
+                    log.error(
+                        "%d %s not written: %s", len(self.writing), self.what, type(error).__name__
+                    )
+                    return
+                log.warning(
+                    "%d %s not written yet, the database is away: trying again",
+                    len(self.writing),
+                    self.what,
+                )
+            await asyncio.sleep(self.RETRY_EVERY)
 
     async def flush(self) -> None:
         """Wait until what was noted is written (at shutdown)."""

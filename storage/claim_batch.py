@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.models import ClaimState, utcnow
+
+if TYPE_CHECKING:
+    from storage.inbound import Claim
 
 _INSERT = text(
     "INSERT INTO inbound_claims"
@@ -33,17 +36,9 @@ _INSERT = text(
 Keys = set[tuple[int, int]]  # (update id, fingerprint) of the rows inserted
 
 
-@dataclass(frozen=True)
-class NewClaim:
-    update_id: int
-    fingerprint: int
-    chat_key: int | None
-    payload: str | None  # the webhook journal's redacted copy
-
-
 class ClaimBatch:
-    """`inserted(claim)`: whether the claim's row is new, inserted with the others asked for
-    meanwhile."""
+    """`inserted(claim, payload)`: whether the claim's row is new, inserted with the others
+    asked for meanwhile; `payload` is the webhook journal's redacted copy."""
 
     def __init__(
         self,
@@ -54,13 +49,13 @@ class ClaimBatch:
         self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self.worker = worker
         self.retrying = retrying  # the caller's retry while the database restarts
-        self._pending: list[tuple[NewClaim, asyncio.Future[bool]]] = []
+        self._pending: list[tuple[Claim, str | None, asyncio.Future[bool]]] = []
         self._inserting: asyncio.Task[None] | None = None
         self.statements = 0  # for the tests: how many INSERTs the claims took
 
-    async def inserted(self, claim: NewClaim) -> bool:
+    async def inserted(self, claim: Claim, payload: str | None) -> bool:
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._pending.append((claim, future))
+        self._pending.append((claim, payload, future))
         if self._inserting is None or self._inserting.done():
             self._inserting = asyncio.create_task(self._insert_all())
         return await future
@@ -69,24 +64,24 @@ class ClaimBatch:
         while self._pending:
             batch, self._pending = self._pending, []
             try:
-                new = await self.retrying(lambda batch=batch: self._insert([c for c, _ in batch]))
+                new = await self.retrying(lambda batch=batch: self._insert(batch))
             except Exception as error:  # each caller sees it, as with a statement of its own
-                for _, future in batch:
+                for *_, future in batch:
                     if not future.done():
                         future.set_exception(error)
                 continue
             except asyncio.CancelledError:
-                for _, future in batch:
+                for *_, future in batch:
                     future.cancel()
                 raise
-            for claim, future in batch:
+            for claim, _, future in batch:
                 key = (claim.update_id, claim.fingerprint)
                 # two copies in one batch: the first is the new one, the other a duplicate
                 if not future.done():
                     future.set_result(key in new)
                 new.discard(key)
 
-    async def _insert(self, claims: list[NewClaim]) -> Keys:
+    async def _insert(self, batch: list[tuple[Claim, str | None, asyncio.Future[bool]]]) -> Keys:
         self.statements += 1
         async with self.engine.connect() as connection:
             rows = await connection.execute(
@@ -95,10 +90,10 @@ class ClaimBatch:
                     "worker": self.worker,
                     "claimed": ClaimState.CLAIMED.value,
                     "now": utcnow(),
-                    "update_ids": [c.update_id for c in claims],
-                    "fingerprints": [c.fingerprint for c in claims],
-                    "chat_keys": [c.chat_key for c in claims],
-                    "payloads": [c.payload for c in claims],
+                    "update_ids": [c.update_id for c, _, _ in batch],
+                    "fingerprints": [c.fingerprint for c, _, _ in batch],
+                    "chat_keys": [c.chat_key for c, _, _ in batch],
+                    "payloads": [payload for _, payload, _ in batch],
                 },
             )
             return {(update_id, fingerprint) for update_id, fingerprint in rows}

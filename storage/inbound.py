@@ -63,7 +63,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage.claim_batch import ClaimBatch, NewClaim
+from storage.claim_batch import ClaimBatch
+from storage.connection_loss import is_lost_connection
 from storage.inbound_throttle import FloodCounts
 from storage.models import ClaimState, utcnow
 from storage.workers import CHAT_SPACE, Worker, alive_sql, is_postgresql, lock_key, worker_of
@@ -91,23 +92,6 @@ class Claim:
 
 # the claim whose handler runs in this context: its turn's transaction marks it HANDLED
 CURRENT: ContextVar[Claim | None] = ContextVar("inbound_claim", default=None)
-
-
-# SQLSTATEs of a database going away: connection exceptions (08...), shut down by the
-# administrator or a crash, not accepting connections yet (starting up)
-_GONE = ("08", "57P01", "57P02", "57P03")
-
-
-def is_lost_connection(error: BaseException) -> bool:
-    """The database went away (restarted, backend terminated, refused while it starts)."""
-    if isinstance(error, DBAPIError):
-        state = str(getattr(error.orig, "sqlstate", None) or "")
-        return (
-            error.connection_invalidated
-            or isinstance(error.orig, OSError)
-            or (bool(state) and state.startswith(_GONE))
-        )
-    return isinstance(error, OSError)
 
 
 async def hold_turn(session: AsyncSession, channel: str, chat_id: str) -> None:
@@ -223,38 +207,20 @@ class SharedInbound(FloodCounts):
         journal, bot/telegram/intake.py); None when the update is handled before the answer."""
         if claim.chat is not None:
             claim.chat_key = self.chat_key(claim.chat)
-        new = NewClaim(claim.update_id, claim.fingerprint, claim.chat_key, payload)
-        if await self.batch.inserted(new):
+        if await self.batch.inserted(claim, payload):
             verdict = Verdict.NEW
         else:  # its row was there: a duplicate, or a dead worker's to take over
-            verdict = await self._retrying(lambda: self._claim(claim, payload))
+            verdict = await self._retrying(lambda: self._settle(claim))
         if time.monotonic() >= self._prune_at:
             self._prune_at = time.monotonic() + self.KEEP / 2
             await self._retrying(self._prune)
         return verdict
 
-    async def _claim(self, claim: Claim, payload: str | None) -> Verdict:
+    async def _settle(self, claim: Claim) -> Verdict:
+        """A claim whose row was there already: handled, in a live worker's hands, or a dead
+        worker's to take over."""
         key = {"update_id": claim.update_id, "fingerprint": claim.fingerprint}
         async with self.sessions() as session, session.begin():
-            inserted = await session.scalar(
-                text(
-                    "INSERT INTO inbound_claims"
-                    " (update_id, fingerprint, chat_key, worker, state, claimed_at, payload)"
-                    " VALUES (:update_id, :fingerprint, :chat_key, :worker, :claimed, :now,"
-                    " :payload)"
-                    " ON CONFLICT DO NOTHING RETURNING 1"
-                ),
-                {
-                    **key,
-                    "now": utcnow(),
-                    "chat_key": claim.chat_key,
-                    "worker": self.worker.id,
-                    "claimed": ClaimState.CLAIMED.value,
-                    "payload": payload,
-                },
-            )
-            if inserted:
-                return Verdict.NEW
             found = (
                 await session.execute(
                     text(

@@ -19,7 +19,8 @@ from aiogram.types.update import UpdateTypeLookupError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.batches import BatchWriter
-from storage.inbound import CURRENT, Claim, SharedInbound, Verdict, is_lost_connection
+from storage.connection_loss import is_lost_connection
+from storage.inbound import CURRENT, Claim, SharedInbound, Verdict
 from storage.models import utcnow
 from storage.repositories import HandledUpdateRepository
 
