@@ -2,15 +2,19 @@
 
 New patients write at `--multiple` times Telegram's bot-wide limit (10 x 30 = 300 messages a
 second by default) for `--seconds` (60): one message each, one in `--crisis-every` (100) a
-crisis ("je veux mourir"), spread through the surge. The loopback Bot API emulator enforces
-about 30 messages a second from the bot, all chats together; about one a second into each
-patient's chat (`--chat-limit 3/3`: three within three seconds, Telegram allows short bursts, and
-a first answer is the privacy notice then the answer); 20 a minute into the agents' group; each
-answers 429 with `retry_after` beyond. The bot is the real one (aiogram, engine, NLU server,
-send queue, durable deliveries) on a throwaway PostgreSQL cluster: `--workers` (2) webhook
-workers behind nginx, or in this process, polling (`--workers 0`). The emulator runs in this
-process; its records are kept out of the garbage collector's way (`_keep_records_frozen`), and
-how late its loop ran is reported: it is part of every latency measured.
+crisis the keyword net reads ("je veux mourir"), and as many again one that only the model reads
+("ce soir j'arrête tout": the crisis screen puts it ahead of the line waiting for the NLU
+server), spread through the surge. One in 12 of the others is no crisis but worries the screen
+more than that one does (« j'ai peur, je pleure tous les soirs... »): about the share of
+everyday messages the screen puts ahead (bench/crisis_screen.py). The loopback Bot API emulator
+enforces about 30 messages a second from the bot, all chats together; about one a second into
+each patient's chat (`--chat-limit 3/3`: three within three seconds, Telegram allows short
+bursts, and a first answer is the privacy notice then the answer); 20 a minute into the agents'
+group; each answers 429 with `retry_after` beyond. The bot is the real one (aiogram, engine, NLU
+server, send queue, durable deliveries) on a throwaway PostgreSQL cluster: `--workers` (2)
+webhook workers behind nginx, or in this process, polling (`--workers 0`). The emulator runs in
+this process; its records are kept out of the garbage collector's way (`_keep_records_frozen`),
+and how late its loop ran is reported: it is part of every latency measured.
 
 Every patient must get their replies, however long the queue takes to drain: at 30 a second,
 18,000 first answers of two messages each take 20 minutes to send, whatever the bot does, so
@@ -44,6 +48,7 @@ from pg import create_database, postgres_cluster
 from stats import percentile, process_cpu
 
 from bot.app import freeze_startup_objects, open_helpline, run
+from bot.safety import Risk, read
 from bot.settings import Settings
 from bot.telegram.app import build_bot, build_dispatcher
 from bot.telegram.send_queue import LIMIT, WINDOW
@@ -67,6 +72,11 @@ TEXTS = (
     "qui a mes résultats d'analyses maintenant ?",
 )
 CRISIS = "je veux mourir"
+MODEL_CRISIS = "ce soir j'arrête tout"  # the net reads nothing here, the model a clear crisis
+# no crisis, but the crisis screen suspects it more than MODEL_CRISIS (bot/crisis_screen.py): one
+# in WORRIED_EVERY of the others, about the share of everyday messages it puts ahead
+WORRIED = "j'ai peur, je pleure tous les soirs depuis que j'ai appris ça"
+WORRIED_EVERY = 12
 EMERGENCY_MARK = "112"  # in the emergency answer, and in no first answer to the other texts
 
 
@@ -144,6 +154,8 @@ async def _keep_records_frozen() -> None:
 
 
 async def surge(url: str, args: argparse.Namespace) -> dict:
+    if read(MODEL_CRISIS).risk is not Risk.NONE:
+        raise SystemExit("the keyword net reads MODEL_CRISIS now: choose one only the model reads")
     rate = args.multiple * LIMIT / WINDOW  # messages offered per second
     per_tick = rate * TICK
     target = in_cluster(url, args.workers, args.handlers) if args.workers else in_process(url)
@@ -155,12 +167,14 @@ async def surge(url: str, args: argparse.Namespace) -> dict:
         pushed: dict[int, float] = {}
         update_ids: dict[int, int] = {}
         crises: set[int] = set()
+        model_crises: set[int] = set()  # the crises only the model reads
 
         def accepted(chat: int) -> list:
             return [c for c in emulator.calls("sendMessage", chat_id=chat) if c.ok]
 
         def expected(chat: int) -> int:
-            return 3 if chat in crises else 2  # the notice, the answer (and the case number)
+            # the notice, the answer (and the case number)
+            return 3 if chat in crises or chat in model_crises else 2
 
         cpu_before, started = sum(map(process_cpu, pids)), time.monotonic()
         # the emulator shares this process's loop: how late it runs is part of every latency
@@ -175,21 +189,30 @@ async def surge(url: str, args: argparse.Namespace) -> dict:
                 owed -= 1
                 chat = FIRST_CHAT + len(pushed)
                 crisis = len(pushed) % args.crisis_every == args.crisis_every // 2
+                model_crisis = len(pushed) % args.crisis_every == args.crisis_every // 4
                 if crisis:
                     crises.add(chat)
+                if model_crisis:
+                    model_crises.add(chat)
+                if crisis or model_crisis:
+                    words = CRISIS if crisis else MODEL_CRISIS
+                else:
+                    worried = len(pushed) % WORRIED_EVERY == WORRIED_EVERY // 2
+                    words = WORRIED if worried else TEXTS[chat % len(TEXTS)]
                 pushed[chat] = time.monotonic()
-                update = emulator.push_text(chat, CRISIS if crisis else TEXTS[chat % len(TEXTS)])
+                update = emulator.push_text(chat, words)
                 update_ids[chat] = update["update_id"]
             await asyncio.sleep(max(0.0, started + (tick + 1) * TICK - time.monotonic()))
         offered_for = time.monotonic() - started
         watching.cancel()
         print(
             f"offered {len(pushed)} messages in {offered_for:.1f} s "
-            f"({len(pushed) / offered_for:.0f}/s, {len(crises)} crises); draining...",
+            f"({len(pushed) / offered_for:.0f}/s, {len(crises)} + {len(model_crises)} crises); "
+            "draining...",
             flush=True,
         )
         # --crises-only: an experiment on the crisis latency, minutes instead of half an hour
-        waiting = set(crises) if args.crises_only else set(pushed)
+        waiting = crises | model_crises if args.crises_only else set(pushed)
         waited_for, said, progress = len(waiting), 0.0, time.monotonic()
         # lost messages are never answered: give up once nothing was answered for STALL s
         while waiting and time.monotonic() - progress < STALL:
@@ -211,20 +234,33 @@ async def surge(url: str, args: argparse.Namespace) -> dict:
         cpu = sum(map(process_cpu, pids)) - cpu_before
         if freezing is not None:
             freezing.cancel()
-    crisis_latencies, acknowledged, after_ack = [], [], []
-    for chat in crises:
+
+    def emergency_answer_latency(chat: int, marked_only: bool = False) -> float | None:
         calls = accepted(chat)
         marked = [c for c in calls if EMERGENCY_MARK in str(c.params.get("text", ""))]
         answer = marked[0] if marked else calls[min(1, len(calls) - 1)] if calls else None
-        if answer is not None:
-            crisis_latencies.append(answer.at - pushed[chat])
+        if marked_only and not marked:
+            return None
+        return None if answer is None else answer.at - pushed[chat]
+
+    model_latencies = [
+        latency
+        for c in model_crises
+        if (latency := emergency_answer_latency(c, marked_only=True)) is not None
+    ]
+    crisis_latencies, acknowledged, after_ack = [], [], []
+    for chat in crises:
+        if (latency := emergency_answer_latency(chat)) is not None:
+            crisis_latencies.append(latency)
         # where the time went: in Telegram's queue until our 200, then ours until the answer
         if (at := emulator.webhook_answered_at.get(update_ids[chat])) is not None:
             acknowledged.append(at - pushed[chat])
-            if answer is not None:
-                after_ack.append(answer.at - at)
+            if latency is not None:
+                after_ack.append(pushed[chat] + latency - at)
     others = [
-        accepted(c)[1].at - pushed[c] for c in pushed if c not in crises and len(accepted(c)) >= 2
+        accepted(c)[1].at - pushed[c]
+        for c in pushed
+        if c not in crises and c not in model_crises and len(accepted(c)) >= 2
     ] or [float("nan")]
     figures = {
         "database": "postgresql",
@@ -249,6 +285,12 @@ async def surge(url: str, args: argparse.Namespace) -> dict:
         "crisis_acknowledged_p99": _p(acknowledged, 99),
         "crisis_after_acknowledged_p50": _p(after_ack, 50),
         "crisis_after_acknowledged_p99": _p(after_ack, 99),
+        "model_crises": len(model_crises),
+        # answered, but not with the emergency numbers: the model did not read a crisis
+        "model_crises_missed": len(model_crises) - len(model_latencies),
+        "model_crisis_latency_p50": _p(model_latencies, 50),
+        "model_crisis_latency_p99": _p(model_latencies, 99),
+        "model_crisis_latency_worst": round(max(model_latencies), 3) if model_latencies else None,
         "others_latency_p50": round(statistics.median(others), 2),
         "others_latency_p99": round(percentile(others, 99), 2),
         "replies_per_second": round(sum(len(accepted(c)) for c in pushed) / elapsed, 1),
@@ -294,6 +336,14 @@ def report(figures: dict) -> None:
             f"{figures['crisis_acknowledged_p99']:.2f} s; then for its answer p50 "
             f"{figures['crisis_after_acknowledged_p50']:.2f} s, p99 "
             f"{figures['crisis_after_acknowledged_p99']:.2f} s"
+        )
+    if figures.get("model_crisis_latency_p50") is not None:
+        print(
+            f"  a crisis only the model reads ({figures['model_crises']}, "
+            f"{figures['model_crises_missed']} answered without the emergency numbers): p50 "
+            f"{figures['model_crisis_latency_p50']:.2f} s, p99 "
+            f"{figures['model_crisis_latency_p99']:.2f} s, worst "
+            f"{figures['model_crisis_latency_worst']:.2f} s"
         )
 
 

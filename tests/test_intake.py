@@ -1,8 +1,8 @@
 """The webhook's intake on PostgreSQL (bot/telegram/intake.py): a patient's update acknowledged
 before it is handled, its copy in the journal redacted and cleared at the commit, a crisis
-handled ahead of the line, a dead worker's acknowledged updates handled by another, a full line
-refusing all but a crisis. Two workers in one process (tests/cluster_inbound_helpers.py), the
-Bot API emulator, the keyword parser."""
+handled ahead of the line, what the crisis screen suspects next, a dead worker's acknowledged
+updates handled by another, a full line refusing all but a crisis. Two workers in one process
+(tests/cluster_inbound_helpers.py), the Bot API emulator, the keyword parser."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import pytest
 from aiogram.types import Update
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.safety import Risk, read
 from bot.telegram import intake as intake_module
 from bot.telegram.app import WEBHOOK_PATH, build_webhook_app
 from bot.telegram.intake import redacted_copy
@@ -161,6 +162,47 @@ async def test_a_crisis_is_handled_at_once_with_its_chats_earlier_message_all_ha
         chats = [int(chat) for (chat,) in await one.rows(order)]
         assert chats[:3] == [crisis_chat, crisis_chat, PATIENT]
         assert sorted(chats[3:]) == list(others)
+
+
+async def test_what_the_screen_suspects_is_handled_ahead_the_likeliest_first_with_its_chat(
+    emulator: BotAPIEmulator, rasa_url: str, database_url: str, fake_nlu: KeywordParser
+) -> None:
+    likeliest, likely = "j'ai préparé mes médicaments pour ce soir", "ce soir j'arrête tout"
+    ordinary = "je veux porter plainte"
+    settings = worker_settings(emulator, rasa_url, database_url, webhook_handlers=1)
+    async with two_workers(settings, fake_nlu) as (one, _):
+        screen = one.intake.screen
+        # what the test stands on: the net reads nothing in either, the screen suspects both
+        assert read(likeliest).risk is read(likely).risk is read(ordinary).risk is Risk.NONE
+        assert screen.score(likeliest) > screen.score(likely) > screen.threshold
+        assert not screen.suspect(ordinary)
+        one.helpline.engine.nlu = gate = Gate(fake_nlu)
+        await one.intake.start(one.bot)
+        first, second = PATIENT + 100, PATIENT + 200
+        others = range(PATIENT + 1, PATIENT + 7)
+        assert await one.accept(emulator.push_text(PATIENT, "bonjour"))
+        async with asyncio.timeout(10):
+            await gate.asked.wait()  # the one handler is busy
+        for chat in others[:3]:
+            assert await one.accept(emulator.push_text(chat, ordinary))
+        assert await one.accept(emulator.push_text(first, "j'ai reçu un SMS bizarre"))
+        assert await one.accept(emulator.push_text(second, likely))
+        assert await one.accept(emulator.push_text(first, likeliest))
+        for chat in others[3:]:
+            assert await one.accept(emulator.push_text(chat, ordinary))
+        order = (
+            "SELECT p.chat_id FROM messages m JOIN patients p ON p.id = m.patient_id"
+            " WHERE m.direction = 'in' ORDER BY m.id"
+        )
+        gate.open.set()
+
+        async def every_one_handled() -> bool:
+            return len(await one.rows(order)) == 10
+
+        await until(every_one_handled, 20, "every update handled")
+        chats = [int(chat) for (chat,) in await one.rows(order)]
+        assert chats == [PATIENT, first, first, second, *others]
+        assert await stored(one, chat=first) == ["j'ai reçu un SMS bizarre", likeliest]
 
 
 async def test_a_dead_workers_acknowledged_updates_are_handled_by_another_in_order(

@@ -9,12 +9,14 @@ then it is ours, and a worker killed before its turn commits leaves the copy for
 to handle. This worker handles the update it holds in memory (the text as typed, which the NLU
 and the scam checker need), `handlers` at a time:
 
-- first the updates whose text the crisis net reads as at least a possible crisis (the model's
-  score is only known once handled: a crisis only the model sees waits its turn), with their
+- first the updates whose text the crisis net reads as at least a possible crisis, with their
   chat's earlier updates still waiting here, in order, by one more task kept for them when the
   others are all busy; a crisis does not wait for its chat's earlier updates in other workers'
   lines (bot/telegram/middlewares.py), only for a turn under way (the engine's per-patient
   lock);
+- then those the crisis screen suspects (bot/crisis_screen.py: a crisis the net misses is only
+  known once the model has read it, and in a surge the line waits minutes for the NLU), the
+  likeliest first, each with its chat's earlier updates;
 - then the others in arrival order, each after its chat's earlier ones (the shared claims'
   order, storage/inbound.py).
 
@@ -32,7 +34,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +44,7 @@ from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
+from bot.crisis_screen import CrisisScreen, training_screen
 from bot.safety import Risk, read
 from bot.telegram.middlewares import claim_of
 from storage.inbound import Claim, SharedInbound, Verdict
@@ -78,18 +81,25 @@ def redacted_copy(update: dict[str, Any]) -> str:
     return json.dumps(clean(update), ensure_ascii=False, separators=(",", ":"))
 
 
+def _words(update: Update) -> str | None:
+    event = update.message or update.edited_message
+    return (event.text or event.caption) if event is not None else None
+
+
 def is_urgent(update: Update) -> bool:
     """What the crisis net reads in the update's text: at least a possible crisis."""
-    event = update.message or update.edited_message
-    words = (event.text or event.caption) if event is not None else None
+    words = _words(update)
     return bool(words) and read(words).risk >= Risk.POSSIBLE
 
 
-@dataclass
+@dataclass(eq=False)  # an entry is itself: found and removed by identity
 class _Entry:
     claim: Claim
     update: Update
     urgent: bool
+    # the crisis screen's score, when it suspects a crisis the net did not read; a chat's
+    # earlier updates moved with a suspect take its score
+    suspicion: float | None = None
 
 
 class Intake:
@@ -102,7 +112,10 @@ class Intake:
         self.handlers = handlers
         self.data = data  # for the dispatcher, with each update
         self.bot: Bot | None = None  # set by `start`
+        self.screen: CrisisScreen = training_screen()
         self._urgent: deque[_Entry] = deque()
+        self._suspects: list[_Entry] = []  # in arrival order; taken the likeliest first
+        self._suspect_chats: Counter[str | None] = Counter()  # how many each chat has there
         self._waiting: deque[_Entry] = deque()
         self._ready = asyncio.Event()
         self._urgent_ready = asyncio.Event()
@@ -121,7 +134,7 @@ class Intake:
         self._tasks.append(asyncio.create_task(self._recover()))
 
     def __len__(self) -> int:
-        return len(self._urgent) + len(self._waiting)
+        return len(self._urgent) + len(self._suspects) + len(self._waiting)
 
     async def accept(self, raw: dict[str, Any], update: Update, claim: Claim) -> bool:
         """Claim a patient's update (`claim_of`) with its redacted copy and queue it; False:
@@ -135,20 +148,66 @@ class Intake:
             return True
         if verdict is Verdict.TAKEN_OVER:
             log.warning("update %s taken over from a worker gone", update.update_id)
-        self._queue(_Entry(claim, update, urgent))
+        self._queue(self._entry(claim, update, urgent))
         return True
 
+    def _entry(self, claim: Claim, update: Update, urgent: bool) -> _Entry:
+        entry = _Entry(claim, update, urgent)
+        if not urgent and (words := _words(update)):
+            score = self.screen.score(words)
+            if score > self.screen.threshold:
+                entry.suspicion = score
+        return entry
+
     def _queue(self, entry: _Entry) -> None:
+        chat = entry.claim.chat
         if entry.urgent:  # its chat's earlier updates still here go first, in order
-            earlier = [e for e in self._waiting if e.claim.chat == entry.claim.chat]
-            for each in earlier:
-                self._waiting.remove(each)
+            earlier = [e for e in (*self._suspects, *self._waiting) if e.claim.chat == chat]
+            self._take_out(earlier)
             self._urgent.extend(earlier)
             self._urgent.append(entry)
             self._urgent_ready.set()
+        elif entry.suspicion is not None or self._suspect_chats[chat]:
+            # with its chat's earlier updates, all at the highest score among them
+            earlier = [e for e in self._waiting if e.claim.chat == chat]
+            self._take_out(earlier)
+            self._suspects.extend([*earlier, entry])
+            self._suspect_chats[chat] += len(earlier) + 1
+            mine = [e for e in self._suspects if e.claim.chat == chat]
+            score = max((e.suspicion for e in mine if e.suspicion is not None), default=None)
+            for each in mine:
+                each.suspicion = score
         else:
             self._waiting.append(entry)
         self._ready.set()
+
+    def _take_out(self, entries: list[_Entry]) -> None:
+        for each in entries:
+            if each.suspicion is not None:
+                self._suspects.remove(each)
+                self._left_suspects(each)
+            else:
+                self._waiting.remove(each)
+
+    def _left_suspects(self, entry: _Entry) -> None:
+        self._suspect_chats[entry.claim.chat] -= 1
+        if not self._suspect_chats[entry.claim.chat]:
+            del self._suspect_chats[entry.claim.chat]
+
+    def _next(self) -> _Entry:
+        """The next update to handle: a crisis, else the likeliest suspect (the first of its
+        chat: they share a score), else the first in line."""
+        if self._urgent:
+            return self._urgent.popleft()
+        if self._suspects:
+            index = max(
+                range(len(self._suspects)),
+                key=lambda i: (self._suspects[i].suspicion or 0.0, -i),
+            )
+            entry = self._suspects.pop(index)
+            self._left_suspects(entry)
+            return entry
+        return self._waiting.popleft()
 
     async def _handle(self, urgent_only: bool = False) -> None:
         ready = self._urgent_ready if urgent_only else self._ready
@@ -157,7 +216,7 @@ class Intake:
                 ready.clear()
                 await ready.wait()
                 continue
-            entry = (self._urgent or self._waiting).popleft()
+            entry = self._urgent.popleft() if urgent_only else self._next()
             assert self.bot is not None
             try:
                 result = await self.dp.feed_update(
@@ -189,7 +248,7 @@ class Intake:
         claim = claim_of(update, orphan.chat_key)
         self.recovered += 1
         log.warning("update %s taken over from a worker gone", orphan.update_id)
-        self._queue(_Entry(claim, update, is_urgent(update)))
+        self._queue(self._entry(claim, update, is_urgent(update)))
 
     async def stop(self) -> None:
         """At shutdown: the updates being handled finish (DRAIN seconds at most); what still
