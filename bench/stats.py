@@ -17,3 +17,14 @@ def process_cpu(pid: int | None) -> float:
     except (OSError, TypeError):
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_steal() -> float:
+    """CPU seconds the hypervisor gave other guests while this machine wanted them (/proc/stat
+    steal); 0 where /proc is missing. A benchmark's bad run on a VM may be its neighbours'."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = stat.readline().split()
+    except OSError:
+        return 0.0
+    return int(fields[8]) / os.sysconf("SC_CLK_TCK") if len(fields) > 8 else 0.0

@@ -70,6 +70,8 @@ class Inputs:
     telegram_sends_per_second: float  # what Telegram accepts from the bot, all workers together
     surge_crisis_p99: float | None = None
     surge_lost: int | None = None
+    # a crisis only the model reads (the crisis screen puts it ahead of the line)
+    surge_model_crisis_p99: float | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,7 @@ def read_inputs(directory: Path) -> Inputs:
         telegram_sends_per_second=surge["bot_limit_per_second"],
         surge_crisis_p99=surge.get("crisis_latency_p99"),
         surge_lost=surge.get("lost"),
+        surge_model_crisis_p99=surge.get("model_crisis_latency_p99"),
     )
 
 
@@ -219,6 +222,11 @@ def render(inputs: Inputs, plans: list[Plan]) -> str:
             f"| surge: messages lost, crisis answer p99 | {inputs.surge_lost}, "
             f"{inputs.surge_crisis_p99:.2f} s | surge.json |"
         )
+    if inputs.surge_model_crisis_p99 is not None:
+        out.append(
+            "| surge: answer p99 to a crisis only the model reads | "
+            f"{inputs.surge_model_crisis_p99:.2f} s | surge.json |"
+        )
     out += [
         "",
         "The benches ran on a 2-core machine: workers beyond two share its cores, so the",
@@ -267,11 +275,19 @@ def render(inputs: Inputs, plans: list[Plan]) -> str:
         "waiting in the queue (urgent first); agents = on duty x desk hours / one agent's hours.",
         "",
     ]
-    if inputs.surge_crisis_p99 is not None and inputs.surge_crisis_p99 > CRISIS_TARGET:
+    crisis_p99s = [
+        (what, p99)
+        for what, p99 in (
+            ("the crisis answer's", inputs.surge_crisis_p99),
+            ("the answer to a crisis only the model reads", inputs.surge_model_crisis_p99),
+        )
+        if p99 is not None and p99 > CRISIS_TARGET
+    ]
+    for what, p99 in crisis_p99s:
         out.append(
-            f"Under the surge (surge.json) the crisis answer's p99 was "
-            f"{inputs.surge_crisis_p99:.2f} s, against a target of {CRISIS_TARGET:g} s: the "
-            "deployment measured does not meet it yet, whatever the numbers above."
+            f"Under the surge (surge.json) {what} p99 was {p99:.2f} s, against a target of "
+            f"{CRISIS_TARGET:g} s: the deployment measured does not meet it yet, whatever the "
+            "numbers above."
         )
     for p in plans:
         if p.peak_hour_send_minutes > 60:
