@@ -211,7 +211,7 @@ async def surge(url: str, args: argparse.Namespace) -> dict:
                 update = emulator.push_text(chat, words)
                 update_ids[chat] = update["update_id"]
             await asyncio.sleep(max(0.0, started + (tick + 1) * TICK - time.monotonic()))
-        offered_for = time.monotonic() - started
+        offered_for, offered = time.monotonic() - started, len(pushed)
         stolen = machine_steal() - steal_before
         watching.cancel()
         print(
@@ -316,13 +316,13 @@ async def surge(url: str, args: argparse.Namespace) -> dict:
         "workers": args.workers or 1,
         "handlers_per_worker": args.handlers or Settings().webhook_handlers,
         "mode": "webhook workers behind nginx" if args.workers else "one process, polling",
-        "offered_per_second": round(len(pushed) / offered_for, 1),
+        "offered_per_second": round(offered / offered_for, 1),
         "offered_seconds": round(offered_for, 1),
         "bot_limit_per_second": LIMIT / WINDOW,
         "chat_limit": args.chat_limit,
         "group_limit_per_minute": GROUP_LIMIT * 60 / GROUP_WINDOW,
         "crises_only": args.crises_only,
-        "messages": len(pushed),
+        "messages": offered,  # the late crises aside
         "crises": len(crises),
         # of the crises only, with --crises-only; the late crises included
         "answered": waited_for - len(waiting | late_waiting),

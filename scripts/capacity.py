@@ -72,6 +72,9 @@ class Inputs:
     surge_lost: int | None = None
     # a crisis only the model reads (the crisis screen puts it ahead of the line)
     surge_model_crisis_p99: float | None = None
+    # both kinds again, written while the backlog drained
+    surge_late_crisis_p99: float | None = None
+    surge_late_model_crisis_p99: float | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,8 @@ def read_inputs(directory: Path) -> Inputs:
         surge_crisis_p99=surge.get("crisis_latency_p99"),
         surge_lost=surge.get("lost"),
         surge_model_crisis_p99=surge.get("model_crisis_latency_p99"),
+        surge_late_crisis_p99=surge.get("late_crisis_latency_p99"),
+        surge_late_model_crisis_p99=surge.get("late_model_crisis_latency_p99"),
     )
 
 
@@ -196,6 +201,17 @@ def _assumptions() -> list[tuple[str, Any, str]]:
     return found
 
 
+def _crisis_p99s(inputs: Inputs) -> list[tuple[str, float]]:
+    """The surge's crisis answers held to CRISIS_TARGET: (what, p99) of those measured."""
+    kinds = (
+        ("a crisis the keyword net reads", inputs.surge_crisis_p99),
+        ("a crisis only the model reads", inputs.surge_model_crisis_p99),
+        ("a crisis written while the backlog drained", inputs.surge_late_crisis_p99),
+        ("one only the model reads, then", inputs.surge_late_model_crisis_p99),
+    )
+    return [(what, p99) for what, p99 in kinds if p99 is not None]
+
+
 def render(inputs: Inputs, plans: list[Plan]) -> str:
     out = [
         "# Capacity plan for the 491,840 patients",
@@ -222,11 +238,8 @@ def render(inputs: Inputs, plans: list[Plan]) -> str:
             f"| surge: messages lost, crisis answer p99 | {inputs.surge_lost}, "
             f"{inputs.surge_crisis_p99:.2f} s | surge.json |"
         )
-    if inputs.surge_model_crisis_p99 is not None:
-        out.append(
-            "| surge: answer p99 to a crisis only the model reads | "
-            f"{inputs.surge_model_crisis_p99:.2f} s | surge.json |"
-        )
+    for what, p99 in _crisis_p99s(inputs)[1:]:  # the first is in the row above
+        out.append(f"| surge: answer p99 to {what} | {p99:.2f} s | surge.json |")
     out += [
         "",
         "The benches ran on a 2-core machine: workers beyond two share its cores, so the",
@@ -275,19 +288,11 @@ def render(inputs: Inputs, plans: list[Plan]) -> str:
         "waiting in the queue (urgent first); agents = on duty x desk hours / one agent's hours.",
         "",
     ]
-    crisis_p99s = [
-        (what, p99)
-        for what, p99 in (
-            ("the crisis answer's", inputs.surge_crisis_p99),
-            ("the answer to a crisis only the model reads", inputs.surge_model_crisis_p99),
-        )
-        if p99 is not None and p99 > CRISIS_TARGET
-    ]
-    for what, p99 in crisis_p99s:
+    for what, p99 in [(w, p) for w, p in _crisis_p99s(inputs) if p > CRISIS_TARGET]:
         out.append(
-            f"Under the surge (surge.json) {what} p99 was {p99:.2f} s, against a target of "
-            f"{CRISIS_TARGET:g} s: the deployment measured does not meet it yet, whatever the "
-            "numbers above."
+            f"Under the surge (surge.json) the answer to {what} took {p99:.2f} s at the p99, "
+            f"against a target of {CRISIS_TARGET:g} s: the deployment measured does not meet "
+            "it yet, whatever the numbers above."
         )
     for p in plans:
         if p.peak_hour_send_minutes > 60:
