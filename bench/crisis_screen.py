@@ -23,7 +23,7 @@ import yaml
 from figures import write_figures
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bot.crisis_screen import CRISIS, THRESHOLD, CrisisScreen, training_screen
+from bot.crisis_screen import THRESHOLD, CrisisScreen, crises_and_others, training_screen
 from bot.safety import Risk, read
 from nlu.crisis_eval import FINAL_SET, SETS
 from nlu.dataset import load_examples
@@ -34,11 +34,7 @@ HELD_OUT = 5  # one in this many training examples left out of the split screen
 def held_out_figures() -> dict:
     """A screen built on four fifths of the training data, on the fifth left out."""
     examples = load_examples()
-    by_class: dict[bool, list[str]] = {True: [], False: []}
-    for by_intent in examples.values():
-        for intent, texts in by_intent.items():
-            by_class[intent == CRISIS].extend(texts)
-    crises, others = by_class[True], by_class[False]
+    crises, others = crises_and_others(examples)
     rng = random.Random(0)
     rng.shuffle(crises)
     rng.shuffle(others)

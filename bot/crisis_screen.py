@@ -49,6 +49,19 @@ def features(text: str) -> set[str]:
     return found
 
 
+def crises_and_others(
+    examples: Mapping[str, Mapping[str, list[str]]],
+) -> tuple[list[str], list[str]]:
+    """The crisis examples and every other intent's, both languages together, from
+    {language: {intent: [examples]}} (nlu.dataset.load_examples)."""
+    crises: list[str] = []
+    others: list[str] = []
+    for by_intent in examples.values():
+        for intent, texts in by_intent.items():
+            (crises if intent == CRISIS else others).extend(texts)
+    return crises, others
+
+
 class CrisisScreen:
     """`score(text)`: log-odds that the text is a crisis; `suspect(text)`: above `threshold`."""
 
@@ -79,15 +92,7 @@ class CrisisScreen:
     @classmethod
     def from_examples(cls, examples: Mapping[str, Mapping[str, list[str]]]) -> CrisisScreen:
         """From {language: {intent: [examples]}} (nlu.dataset.load_examples)."""
-        crises = [t for by_intent in examples.values() for t in by_intent.get(CRISIS, [])]
-        others = [
-            t
-            for by_intent in examples.values()
-            for intent, texts in by_intent.items()
-            if intent != CRISIS
-            for t in texts
-        ]
-        return cls(crises, others)
+        return cls(*crises_and_others(examples))
 
     def score(self, text: str) -> float:
         return sum(self._weights.get(feature, 0.0) for feature in features(text))

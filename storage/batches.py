@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.connection_loss import is_lost_connection
+from storage.connection_loss import retrying_while_lost
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -60,24 +59,21 @@ class BatchWriter(Generic[T]):
                 self.writing = []
 
     async def _write_batch(self) -> None:
-        give_up = time.monotonic() + self.RETRY_FOR
-        while True:
-            try:
-                async with self.sessions() as session, session.begin():
-                    await self.write(session, self.writing)
-                return
-            except (SQLAlchemyError, OSError) as error:
-                if not is_lost_connection(error) or time.monotonic() > give_up:
-                    log.error(
-                        "%d %s not written: %s", len(self.writing), self.what, type(error).__name__
-                    )
-                    return
-                log.warning(
-                    "%d %s not written yet, the database is away: trying again",
-                    len(self.writing),
-                    self.what,
-                )
-            await asyncio.sleep(self.RETRY_EVERY)
+        async def attempt() -> None:
+            async with self.sessions() as session, session.begin():
+                await self.write(session, self.writing)
+
+        def say(_: BaseException) -> None:
+            log.warning(
+                "%d %s not written yet, the database is away: trying again",
+                len(self.writing),
+                self.what,
+            )
+
+        try:
+            await retrying_while_lost(attempt, self.RETRY_FOR, self.RETRY_EVERY, say)
+        except (SQLAlchemyError, OSError) as error:
+            log.error("%d %s not written: %s", len(self.writing), self.what, type(error).__name__)
 
     async def flush(self) -> None:
         """Wait until what was noted is written (at shutdown)."""

@@ -64,7 +64,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.claim_batch import ClaimBatch
-from storage.connection_loss import is_lost_connection
+from storage.connection_loss import retrying_while_lost
 from storage.inbound_throttle import FloodCounts
 from storage.models import ClaimState, utcnow
 from storage.workers import CHAT_SPACE, Worker, alive_sql, is_postgresql, lock_key, worker_of
@@ -188,17 +188,12 @@ class SharedInbound(FloodCounts):
         return int.from_bytes(digest, "big", signed=True)
 
     async def _retrying(self, attempt: Callable[[], Awaitable[T]]) -> T:
-        """`attempt()` again while the database is unreachable (restarting), RETRY_FOR at most:
-        the pool drops its dead connections at the first failure and connects anew."""
-        give_up = time.monotonic() + self.RETRY_FOR
-        while True:
-            try:
-                return await attempt()
-            except (DBAPIError, OSError) as error:
-                if not is_lost_connection(error) or time.monotonic() > give_up:
-                    raise
-                log.warning("database unreachable (%s): trying again", type(error).__name__)
-            await asyncio.sleep(self.RETRY_EVERY)
+        """`attempt()` again while the database is unreachable (restarting), RETRY_FOR at most."""
+
+        def say(error: BaseException) -> None:
+            log.warning("database unreachable (%s): trying again", type(error).__name__)
+
+        return await retrying_while_lost(attempt, self.RETRY_FOR, self.RETRY_EVERY, say)
 
     # --- each update once --------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ import random
 
 import yaml
 
-from bot.crisis_screen import CRISIS, CrisisScreen, features, training_screen
+from bot.crisis_screen import CrisisScreen, crises_and_others, features, training_screen
 from bot.safety import Risk, read
 from nlu.crisis_eval import FINAL_SET, SETS
 from nlu.dataset import load_examples
@@ -30,11 +30,7 @@ def test_most_crises_the_net_misses_go_ahead_in_the_development_sets() -> None:
 
 
 def test_few_everyday_messages_go_ahead_of_the_line() -> None:
-    by_class: dict[bool, list[str]] = {True: [], False: []}
-    for by_intent in load_examples().values():
-        for intent, texts in by_intent.items():
-            by_class[intent == CRISIS].extend(texts)
-    crises, others = by_class[True], by_class[False]
+    crises, others = crises_and_others(load_examples())
     random.Random(1).shuffle(crises)
     random.Random(1).shuffle(others)
     screen = CrisisScreen(crises[len(crises) // 5 :], others[len(others) // 5 :])
