@@ -169,41 +169,50 @@ def _subject_is_other(words: list[str], start: int, inside: list[str], floor: in
     return None
 
 
-Combinations = tuple[tuple[tuple[re.Pattern[str], bool], ...], ...]
+# a combination's cue names ("A+B+!C"), each paired with whether it must be found
+Cues = tuple[tuple[str, bool], ...]
+# the combinations by the name of a cue each must find, each without that cue
+Combinations = dict[str, tuple[Cues, ...]]
 
 
 _CUES: dict[str, re.Pattern[str]] = {}
 
 
 def _combinations(words: str) -> Combinations:
-    """The cue regexes of each combination in `words` ("A+B+!C": A and B found, C not found),
-    each paired with whether it must be found."""
-
-    def cue(name: str) -> re.Pattern[str]:
-        if name not in _CUES:
-            _CUES[name] = re.compile(getattr(crisis_patterns, name))
-        return _CUES[name]
-
-    return tuple(
-        tuple((cue(name.lstrip("!")), not name.startswith("!")) for name in word.split("+"))
-        for word in words.split()
-    )
+    """The combinations in `words` ("A+B+!C": A and B found, C not found), by their first cue that
+    must be found: where it is not, the rest of their cues need no search."""
+    combinations: dict[str, list[Cues]] = {}
+    for word in words.split():
+        cues = [(name.lstrip("!"), not name.startswith("!")) for name in word.split("+")]
+        for name, _ in cues:
+            if name not in _CUES:
+                _CUES[name] = re.compile(getattr(crisis_patterns, name))
+        first = next(cue for cue in cues if cue[1])
+        cues.remove(first)
+        combinations.setdefault(first[0], []).append(tuple(cues))
+    return {name: tuple(rests) for name, rests in combinations.items()}
 
 
 IMMINENT_COMBINATIONS = _combinations(IMMINENT_TOGETHER)
 CLEAR_COMBINATIONS = _combinations(CLEAR_TOGETHER)
 
 
-def _together(combinations: Combinations, text: str, found: dict[re.Pattern[str], bool]) -> bool:
-    """Whether one of the `combinations` holds in `text` (each cue searched once per text:
-    `found` keeps what was found)."""
+def _found(name: str, text: str, found: dict[str, bool]) -> bool:
+    """Whether the cue `name` is in `text`, searched once per text: `found` keeps what was found.
+    It is keyed by name, not by pattern: a pattern's hash goes over its whole compiled code."""
+    if name not in found:
+        found[name] = _CUES[name].search(text) is not None
+    return found[name]
 
-    def has(cue: re.Pattern[str]) -> bool:
-        if cue not in found:
-            found[cue] = cue.search(text) is not None
-        return found[cue]
 
-    return any(all(has(cue) is wanted for cue, wanted in cues) for cues in combinations)
+def _together(combinations: Combinations, text: str, found: dict[str, bool]) -> bool:
+    """Whether one of the `combinations` holds in `text` (`found`: see `_found`)."""
+    for first, rests in combinations.items():
+        if _found(first, text, found) and any(
+            all(_found(name, text, found) is wanted for name, wanted in rest) for rest in rests
+        ):
+            return True
+    return False
 
 
 def _quotes(text: str) -> tuple[str, list[tuple[str, str]]]:
@@ -273,7 +282,9 @@ def read(text: str) -> NetReading:
     mine: list[str] = []
     people = False
     position = 0
+    risk_words = False
     for match in ANY_NET.finditer(folded):
+        risk_words = True
         words_before = folded[: match.start()].split()
         inside = match.group(0).split()
         floor = max((s for s in starts if s <= len(words_before)), default=0)
@@ -297,14 +308,16 @@ def read(text: str) -> NetReading:
     mine.append(folded[position:])
     own = " ".join(mine)
     other = relative or people or not_mine or helper
-    found: dict[re.Pattern[str], bool] = {}
-    if IMMINENT_NET.search(own) or _together(IMMINENT_COMBINATIONS, own, found):
+    found: dict[str, bool] = {}
+    # ANY_NET is the three nets' union (tests/test_safety_speed.py): where it found no risk words,
+    # neither would they
+    if (risk_words and IMMINENT_NET.search(own)) or _together(IMMINENT_COMBINATIONS, own, found):
         return NetReading(Risk.IMMINENT, idiom, other)
     if (relative_act or (relative and ACUTE_OTHER.search(folded))) and not PAST.search(folded):
         return NetReading(Risk.IMMINENT, idiom, other)  # someone else's act under way
-    if CRISIS.search(own) or _together(CLEAR_COMBINATIONS, own, found):
+    if (risk_words and CRISIS.search(own)) or _together(CLEAR_COMBINATIONS, own, found):
         return NetReading(Risk.CLEAR, idiom, other)
-    if POSSIBLE_NET.search(own) or relative:
+    if (risk_words and POSSIBLE_NET.search(own)) or relative:
         return NetReading(Risk.POSSIBLE, idiom, other)
     hopeful = bool(HOPEFUL.search(folded)) and not DOUBT.search(folded)
     return NetReading(Risk.NONE, idiom, other, hopeful)

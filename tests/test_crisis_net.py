@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot import crisis_patterns as patterns
 from bot.safety import Risk, assess, read
 
 # an act under way or prepared for the coming hours: 15 / 112 first
@@ -244,3 +245,20 @@ def test_the_combinations_read_the_writers_own_words_only() -> None:
     assert assess("ce rendez-vous ce soir va me tuer, au revoir tout le monde et à demain") < (
         Risk.CLEAR
     )
+
+
+def test_any_net_is_the_union_of_the_three_nets() -> None:
+    """read() searches none of the three nets where ANY_NET found no risk words (bot/safety.py):
+    that holds while ANY_NET is their union."""
+
+    def union(*lists: list[str]) -> str:
+        return "|".join(f"(?:{p})" for p in [item for each in lists for item in each])
+
+    assert patterns.IMMINENT_NET.pattern == union(patterns.IMMINENT)
+    assert patterns.CRISIS.pattern == union(patterns.FRENCH, patterns.ENGLISH, patterns.IMMINENT)
+    assert patterns.POSSIBLE_NET.pattern == union(patterns.POSSIBLE)
+    assert patterns.ANY_NET.pattern == union(
+        patterns.IMMINENT, patterns.FRENCH, patterns.ENGLISH, patterns.POSSIBLE
+    )
+    nets = (patterns.ANY_NET, patterns.IMMINENT_NET, patterns.CRISIS, patterns.POSSIBLE_NET)
+    assert len({net.flags for net in nets}) == 1
