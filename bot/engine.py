@@ -100,7 +100,10 @@ class Engine:
     async def assess(self, incoming: Incoming) -> tuple[Risk, ParseResult | None]:
         """The keyword net and the model together: a model `crisis` counts like a keyword hit,
         on every path (text, caption, edit, throttled message, message inside a case)."""
-        net = read(incoming.text) if incoming.button is None else NetReading(Risk.NONE, False)
+        if incoming.button is not None:
+            net = NetReading(Risk.NONE, False)
+        else:
+            net = incoming.net if incoming.net is not None else read(incoming.text)
         parsed = await self._parse(incoming, net.risk)
         if parsed is None:
             return net.risk, parsed

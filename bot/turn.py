@@ -11,7 +11,7 @@ from typing import Protocol
 
 from bot.deliveries import EraseChat, Item
 from bot.replies import Reply
-from bot.safety import Risk
+from bot.safety import NetReading, Risk
 from nlu.client import ParseResult
 from storage.models import Patient, Priority
 
@@ -43,6 +43,9 @@ class Incoming:
     attachment: str | None = None
     # the channel's id of the message, so that it can be copied to the agents during a case
     message_id: int | None = None
+    # what the crisis net read in `text` at the webhook's intake (bot/telegram/intake.py), so
+    # that it is read once; None: the engine reads it
+    net: NetReading | None = None
 
 
 @dataclass

@@ -15,7 +15,8 @@ import pytest
 from aiogram.types import Update
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.safety import Risk, read
+from bot import engine as engine_module
+from bot.safety import NetReading, Risk, read
 from bot.telegram import intake as intake_module
 from bot.telegram.app import WEBHOOK_PATH, build_webhook_app
 from bot.telegram.intake import redacted_copy
@@ -94,8 +95,19 @@ def test_the_journals_copy_holds_neither_the_text_as_typed_nor_the_names() -> No
 
 
 async def test_an_update_is_acknowledged_before_it_is_handled_then_its_copy_cleared(
-    emulator: BotAPIEmulator, rasa_url: str, database_url: str, fake_nlu: KeywordParser
+    emulator: BotAPIEmulator,
+    rasa_url: str,
+    database_url: str,
+    fake_nlu: KeywordParser,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    engine_reads: list[str] = []  # the crisis net is read at intake, and only there
+
+    def read_in_engine(text: str) -> NetReading:
+        engine_reads.append(text)
+        return read(text)
+
+    monkeypatch.setattr(engine_module, "read", read_in_engine)
     settings = worker_settings(emulator, rasa_url, database_url, telegram_webhook_secret=SECRET)
     async with two_workers(settings, fake_nlu) as (one, _):
         one.helpline.engine.nlu = gate = Gate(fake_nlu)
@@ -124,6 +136,7 @@ async def test_an_update_is_acknowledged_before_it_is_handled_then_its_copy_clea
             assert "dupont" not in text.lower()
             await one.settle()
             assert len(await stored(one, "out")) >= 1
+            assert engine_reads == []
 
 
 async def test_a_crisis_is_handled_at_once_with_its_chats_earlier_message_all_handlers_busy(
@@ -164,45 +177,91 @@ async def test_a_crisis_is_handled_at_once_with_its_chats_earlier_message_all_ha
         assert sorted(chats[3:]) == list(others)
 
 
+class Turnstile:
+    """An NLU server whose every parse waits until `let_one` lets it through, one at a time and
+    in the order asked: each handling task busy until the test says, and what a freed task
+    takes next is the next text asked."""
+
+    def __init__(self, parser: KeywordParser) -> None:
+        self.parser = parser
+        self.asked: list[str] = []
+        self._waiting: list[asyncio.Event] = []
+        self._changed = asyncio.Condition()
+
+    async def parse(self, text: str) -> ParseResult:
+        passed = asyncio.Event()
+        async with self._changed:
+            self.asked.append(text)
+            self._waiting.append(passed)
+            self._changed.notify_all()
+        await passed.wait()
+        return await self.parser.parse(text)
+
+    async def until_asked(self, count: int) -> None:
+        async with asyncio.timeout(10), self._changed:
+            await self._changed.wait_for(lambda: len(self.asked) >= count)
+
+    async def let_one(self, index: int, then_asked: int) -> None:
+        """Let the `index`th parse asked through, then wait for `then_asked` parses asked."""
+        self._waiting[index].set()
+        await self.until_asked(then_asked)
+
+
 async def test_what_the_screen_suspects_is_handled_ahead_the_likeliest_first_with_its_chat(
     emulator: BotAPIEmulator, rasa_url: str, database_url: str, fake_nlu: KeywordParser
 ) -> None:
     likeliest, likely = "j'ai préparé mes médicaments pour ce soir", "ce soir j'arrête tout"
-    ordinary = "je veux porter plainte"
+    ordinary, sms = "je veux porter plainte", "j'ai reçu un SMS bizarre"
     settings = worker_settings(emulator, rasa_url, database_url, webhook_handlers=1)
     async with two_workers(settings, fake_nlu) as (one, _):
         screen = one.intake.screen
         # what the test stands on: the net reads nothing in either, the screen suspects both
         assert read(likeliest).risk is read(likely).risk is read(ordinary).risk is Risk.NONE
         assert screen.score(likeliest) > screen.score(likely) > screen.threshold
-        assert not screen.suspect(ordinary)
-        one.helpline.engine.nlu = gate = Gate(fake_nlu)
+        assert not screen.suspect(ordinary) and not screen.suspect(sms)
+        one.helpline.engine.nlu = turnstile = Turnstile(fake_nlu)
         await one.intake.start(one.bot)
-        first, second = PATIENT + 100, PATIENT + 200
+        first, second, early = PATIENT + 100, PATIENT + 200, PATIENT + 300
         others = range(PATIENT + 1, PATIENT + 7)
         assert await one.accept(emulator.push_text(PATIENT, "bonjour"))
-        async with asyncio.timeout(10):
-            await gate.asked.wait()  # the one handler is busy
+        await turnstile.until_asked(1)  # the one handler is busy
+        assert await one.accept(emulator.push_text(early, likely))
+        # the task kept for crises and suspects takes it while the one handler is busy
+        await turnstile.until_asked(2)
         for chat in others[:3]:
             assert await one.accept(emulator.push_text(chat, ordinary))
-        assert await one.accept(emulator.push_text(first, "j'ai reçu un SMS bizarre"))
+        assert await one.accept(emulator.push_text(first, sms))
         assert await one.accept(emulator.push_text(second, likely))
         assert await one.accept(emulator.push_text(first, likeliest))
         for chat in others[3:]:
             assert await one.accept(emulator.push_text(chat, ordinary))
+        # each turn the suspects' task ends, it takes the likeliest next, with its chat
+        await turnstile.let_one(1, then_asked=3)
+        await turnstile.let_one(2, then_asked=4)
+        await turnstile.let_one(3, then_asked=5)
+        assert turnstile.asked == ["bonjour", likely, sms, likeliest, likely]
         order = (
             "SELECT p.chat_id FROM messages m JOIN patients p ON p.id = m.patient_id"
             " WHERE m.direction = 'in' ORDER BY m.id"
         )
-        gate.open.set()
 
-        async def every_one_handled() -> bool:
-            return len(await one.rows(order)) == 10
+        def handled(count: int) -> Callable[[], Awaitable[bool]]:
+            async def enough() -> bool:
+                return len(await one.rows(order)) == count
 
-        await until(every_one_handled, 20, "every update handled")
+            return enough
+
+        await turnstile.let_one(4, then_asked=5)  # no suspect left: that task waits
+        await until(handled(4), 20, "the suspects handled")
+        await turnstile.let_one(0, then_asked=6)  # the handler takes the line in order
+        for index in range(5, 10):
+            await turnstile.let_one(index, then_asked=index + 2)
+        await turnstile.let_one(10, then_asked=11)
+        assert turnstile.asked[5:] == [ordinary] * 6
+        await until(handled(11), 20, "every update handled")
         chats = [int(chat) for (chat,) in await one.rows(order)]
-        assert chats == [PATIENT, first, first, second, *others]
-        assert await stored(one, chat=first) == ["j'ai reçu un SMS bizarre", likeliest]
+        assert chats == [early, first, first, second, PATIENT, *others]
+        assert await stored(one, chat=first) == [sms, likeliest]
 
 
 async def test_a_dead_workers_acknowledged_updates_are_handled_by_another_in_order(

@@ -7,7 +7,8 @@ at Telegram's side for minutes, where nothing of ours can see a crisis. So a pat
 answered 200 once claimed (storage/inbound.py) with its redacted copy (storage/inbound_journal.py):
 then it is ours, and a worker killed before its turn commits leaves the copy for another worker
 to handle. This worker handles the update it holds in memory (the text as typed, which the NLU
-and the scam checker need), `handlers` at a time:
+and the scam checker need; what the crisis net read in it at intake goes to the engine with it,
+so that the net reads each text once), `handlers` at a time:
 
 - first the updates whose text the crisis net reads as at least a possible crisis, with their
   chat's earlier updates still waiting here, in order, by one more task kept for them when the
@@ -16,7 +17,7 @@ and the scam checker need), `handlers` at a time:
   lock);
 - then those the crisis screen suspects (bot/crisis_screen.py: a crisis the net misses is only
   known once the model has read it, and in a surge the line waits minutes for the NLU), the
-  likeliest first, each with its chat's earlier updates;
+  likeliest first, each with its chat's earlier updates, by one more task kept for them too;
 - then the others in arrival order, each after its chat's earlier ones (the shared claims'
   order, storage/inbound.py).
 
@@ -36,6 +37,7 @@ import json
 import logging
 from collections import Counter, deque
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -45,7 +47,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from bot.crisis_screen import CrisisScreen, training_screen
-from bot.safety import Risk, read
+from bot.safety import NetReading, Risk, read
 from bot.telegram.middlewares import claim_of
 from storage.inbound import Claim, SharedInbound, Verdict
 from storage.inbound_journal import Orphan, take_orphans
@@ -86,20 +88,42 @@ def _words(update: Update) -> str | None:
     return (event.text or event.caption) if event is not None else None
 
 
-def is_urgent(update: Update) -> bool:
-    """What the crisis net reads in the update's text: at least a possible crisis."""
+def net_reading(update: Update) -> NetReading | None:
+    """What the crisis net reads in the update's text (None: no text); the engine reuses it."""
     words = _words(update)
-    return bool(words) and read(words).risk >= Risk.POSSIBLE
+    return read(words) if words else None
+
+
+def is_urgent(reading: NetReading | None) -> bool:
+    """At least a possible crisis."""
+    return reading is not None and reading.risk >= Risk.POSSIBLE
+
+
+class Lane(Enum):
+    URGENT = "the crises the net reads, each with its chat's earlier updates"
+    SUSPECTS = "what the crisis screen suspects, the likeliest first"
+    WAITING = "the others, in arrival order"
+
+
+EVERY_LANE = (Lane.URGENT, Lane.SUSPECTS, Lane.WAITING)
+# the lanes each handling task takes from, in that order: the `handlers` take from every lane;
+# one more task takes only crises, and one only suspects, so that neither waits for a turn
+# under way to end
+OWN_LANES = ((Lane.URGENT,), (Lane.SUSPECTS,))
 
 
 @dataclass(eq=False)  # an entry is itself: found and removed by identity
 class _Entry:
     claim: Claim
     update: Update
-    urgent: bool
+    net: NetReading | None  # read at intake, handed to the engine: the net is read once
     # the crisis screen's score, when it suspects a crisis the net did not read; a chat's
     # earlier updates moved with a suspect take its score
     suspicion: float | None = None
+
+    @property
+    def urgent(self) -> bool:
+        return is_urgent(self.net)
 
 
 class Intake:
@@ -117,9 +141,11 @@ class Intake:
         self._suspects: list[_Entry] = []  # in arrival order; taken the likeliest first
         self._suspect_chats: Counter[str | None] = Counter()  # how many each chat has there
         self._waiting: deque[_Entry] = deque()
-        self._ready = asyncio.Event()
-        self._urgent_ready = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
+        self._waiting_chats: Counter[str | None] = Counter()  # how many each chat has there
+        # a handling task's wake-up, by the lanes it takes from
+        self._ready = {lanes: asyncio.Event() for lanes in (EVERY_LANE, *OWN_LANES)}
+        self._tasks: list[asyncio.Task[None]] = []  # the handling ones
+        self._recovering: asyncio.Task[None] | None = None
         self.recovered = 0  # a dead worker's updates handled here
         self._stopping = False
 
@@ -128,10 +154,9 @@ class Intake:
         worker's updates."""
         self.bot = bot
         await self.inbound.start()
-        self._tasks = [asyncio.create_task(self._handle()) for _ in range(self.handlers)]
-        # one more, for crises only: a crisis never waits for a turn under way to end
-        self._tasks.append(asyncio.create_task(self._handle(urgent_only=True)))
-        self._tasks.append(asyncio.create_task(self._recover()))
+        every = [EVERY_LANE] * self.handlers
+        self._tasks = [asyncio.create_task(self._handle(lanes)) for lanes in (*every, *OWN_LANES)]
+        self._recovering = asyncio.create_task(self._recover())
 
     def __len__(self) -> int:
         return len(self._urgent) + len(self._suspects) + len(self._waiting)
@@ -139,8 +164,8 @@ class Intake:
     async def accept(self, raw: dict[str, Any], update: Update, claim: Claim) -> bool:
         """Claim a patient's update (`claim_of`) with its redacted copy and queue it; False:
         the line is full (answer 503)."""
-        urgent = is_urgent(update)
-        if len(self) >= BACKLOG and not urgent:
+        net = net_reading(update)
+        if len(self) >= BACKLOG and not is_urgent(net):
             return False
         verdict = await self.inbound.claim(claim, redacted_copy(raw))
         if verdict in (Verdict.DUPLICATE, Verdict.IN_FLIGHT):
@@ -148,12 +173,12 @@ class Intake:
             return True
         if verdict is Verdict.TAKEN_OVER:
             log.warning("update %s taken over from a worker gone", update.update_id)
-        self._queue(self._entry(claim, update, urgent))
+        self._queue(self._entry(claim, update, net))
         return True
 
-    def _entry(self, claim: Claim, update: Update, urgent: bool) -> _Entry:
-        entry = _Entry(claim, update, urgent)
-        if not urgent and (words := _words(update)):
+    def _entry(self, claim: Claim, update: Update, net: NetReading | None) -> _Entry:
+        entry = _Entry(claim, update, net)
+        if not entry.urgent and (words := _words(update)):
             score = self.screen.score(words)
             if score > self.screen.threshold:
                 entry.suspicion = score
@@ -162,14 +187,14 @@ class Intake:
     def _queue(self, entry: _Entry) -> None:
         chat = entry.claim.chat
         if entry.urgent:  # its chat's earlier updates still here go first, in order
-            earlier = [e for e in (*self._suspects, *self._waiting) if e.claim.chat == chat]
+            earlier = self._earlier(chat)
             self._take_out(earlier)
             self._urgent.extend(earlier)
             self._urgent.append(entry)
-            self._urgent_ready.set()
+            lane = Lane.URGENT
         elif entry.suspicion is not None or self._suspect_chats[chat]:
             # with its chat's earlier updates, all at the highest score among them
-            earlier = [e for e in self._waiting if e.claim.chat == chat]
+            earlier = self._earlier(chat, suspects=False)
             self._take_out(earlier)
             self._suspects.extend([*earlier, entry])
             self._suspect_chats[chat] += len(earlier) + 1
@@ -177,46 +202,75 @@ class Intake:
             score = max((e.suspicion for e in mine if e.suspicion is not None), default=None)
             for each in mine:
                 each.suspicion = score
+            lane = Lane.SUSPECTS
         else:
             self._waiting.append(entry)
-        self._ready.set()
+            self._waiting_chats[chat] += 1
+            lane = Lane.WAITING
+        for lanes, ready in self._ready.items():
+            if lane in lanes:
+                ready.set()
+
+    def _earlier(self, chat: str | None, suspects: bool = True) -> list[_Entry]:
+        """The chat's updates waiting in the suspects' lane (`suspects`) and the others', in
+        order; the counts spare a look through a long line for a chat that has none there."""
+        earlier = []
+        if suspects and self._suspect_chats[chat]:
+            earlier = [e for e in self._suspects if e.claim.chat == chat]
+        if self._waiting_chats[chat]:
+            earlier += [e for e in self._waiting if e.claim.chat == chat]
+        return earlier
 
     def _take_out(self, entries: list[_Entry]) -> None:
         for each in entries:
             if each.suspicion is not None:
                 self._suspects.remove(each)
-                self._left_suspects(each)
+                self._left(self._suspect_chats, each)
             else:
                 self._waiting.remove(each)
+                self._left(self._waiting_chats, each)
 
-    def _left_suspects(self, entry: _Entry) -> None:
-        self._suspect_chats[entry.claim.chat] -= 1
-        if not self._suspect_chats[entry.claim.chat]:
-            del self._suspect_chats[entry.claim.chat]
+    @staticmethod
+    def _left(counts: Counter[str | None], entry: _Entry) -> None:
+        counts[entry.claim.chat] -= 1
+        if not counts[entry.claim.chat]:
+            del counts[entry.claim.chat]
 
-    def _next(self) -> _Entry:
-        """The next update to handle: a crisis, else the likeliest suspect (the first of its
-        chat: they share a score), else the first in line."""
-        if self._urgent:
-            return self._urgent.popleft()
-        if self._suspects:
+    def _next(self, lanes: tuple[Lane, ...]) -> _Entry | None:
+        """The next update to handle from the first of `lanes` that holds one; None: none."""
+        for lane in lanes:
+            if (entry := self._take(lane)) is not None:
+                return entry
+        return None
+
+    def _take(self, lane: Lane) -> _Entry | None:
+        """A crisis, the likeliest suspect (the first of its chat: they share a score), or the
+        first in line."""
+        if lane is Lane.URGENT:
+            return self._urgent.popleft() if self._urgent else None
+        if lane is Lane.SUSPECTS:
+            if not self._suspects:
+                return None
             index = max(
                 range(len(self._suspects)),
                 key=lambda i: (self._suspects[i].suspicion or 0.0, -i),
             )
             entry = self._suspects.pop(index)
-            self._left_suspects(entry)
+            self._left(self._suspect_chats, entry)
             return entry
-        return self._waiting.popleft()
+        if not self._waiting:
+            return None
+        entry = self._waiting.popleft()
+        self._left(self._waiting_chats, entry)
+        return entry
 
-    async def _handle(self, urgent_only: bool = False) -> None:
-        ready = self._urgent_ready if urgent_only else self._ready
+    async def _handle(self, lanes: tuple[Lane, ...]) -> None:
+        ready = self._ready[lanes]
         while not self._stopping:
-            if not (self._urgent if urgent_only else self):
+            if (entry := self._next(lanes)) is None:
                 ready.clear()
                 await ready.wait()
                 continue
-            entry = self._urgent.popleft() if urgent_only else self._next()
             assert self.bot is not None
             try:
                 result = await self.dp.feed_update(
@@ -224,6 +278,7 @@ class Intake:
                     entry.update,
                     inbound_claim=entry.claim,
                     inbound_urgent=entry.urgent,
+                    inbound_net=entry.net,
                     **self.data,
                 )
                 if isinstance(result, TelegramMethod):
@@ -248,22 +303,25 @@ class Intake:
         claim = claim_of(update, orphan.chat_key)
         self.recovered += 1
         log.warning("update %s taken over from a worker gone", orphan.update_id)
-        self._queue(self._entry(claim, update, is_urgent(update)))
+        self._queue(self._entry(claim, update, net_reading(update)))
 
     async def stop(self) -> None:
         """At shutdown: the updates being handled finish (DRAIN seconds at most); what still
         waits stays in the journal, for another worker, or this one started again."""
         self._stopping = True
-        self._ready.set()
-        self._urgent_ready.set()
+        for ready in self._ready.values():
+            ready.set()
         if len(self):
             log.warning("stopping with %d updates acknowledged, not handled yet", len(self))
+        if self._recovering is not None:
+            self._recovering.cancel()
         if self._tasks:
-            _, pending = await asyncio.wait(self._tasks[:-1], timeout=self.DRAIN)
-            for task in [*pending, self._tasks[-1]]:
+            _, pending = await asyncio.wait(self._tasks, timeout=self.DRAIN)
+            for task in pending:
                 task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks = []
+        recovering = [self._recovering] if self._recovering is not None else []
+        await asyncio.gather(*self._tasks, *recovering, return_exceptions=True)
+        self._tasks, self._recovering = [], None
 
 
 class JournalRequestHandler(SimpleRequestHandler):

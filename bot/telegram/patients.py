@@ -13,6 +13,7 @@ from aiogram.types import Message
 
 from bot.deliveries import Deliveries
 from bot.engine import Engine, Incoming
+from bot.safety import NetReading
 from bot.telegram.filters import When
 from bot.telegram.sending import send_turn
 
@@ -28,7 +29,8 @@ TYPING_EVERY = 5.0  # Telegram shows "typing…" for 5 s
 log = logging.getLogger(__name__)
 
 
-def to_incoming(message: Message) -> Incoming:
+def to_incoming(message: Message, net: NetReading | None = None) -> Incoming:
+    """`net`: what the crisis net read in the message's text or caption at intake."""
     language = message.from_user.language_code if message.from_user else None
     chat_id = str(message.chat.id)
     kind = next((k for k in ATTACHMENTS if getattr(message, k, None) is not None), None)
@@ -39,6 +41,7 @@ def to_incoming(message: Message) -> Incoming:
             message.text,
             client_language=language,
             message_id=message.message_id,
+            net=net,
         )
     # the caption goes through the crisis net; neither it nor the file is kept
     return Incoming(
@@ -48,6 +51,7 @@ def to_incoming(message: Message) -> Incoming:
         client_language=language,
         attachment=kind or "other",
         message_id=message.message_id,
+        net=net,
     )
 
 
@@ -86,8 +90,9 @@ async def on_message(
     warn: bool = False,
     album_item: bool = False,
     answer_stored: bool = False,
+    inbound_net: NetReading | None = None,
 ) -> None:
-    incoming = to_incoming(message)
+    incoming = to_incoming(message, inbound_net)
     async with typing_if_slow(bot, message.chat.id):
         if answer_stored:  # a flood's last text, stored then: its answer, once the flood is over
             turn = await engine.answer_stored(incoming)
