@@ -17,12 +17,15 @@ from alembic.config import Config
 from sqlalchemy import Connection, event, text
 from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.util import await_only
 
 from storage.session import ON_AGENTS_OUTBOX, HelplineSession
 
@@ -192,20 +195,30 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _ping(_: Any, record: ConnectionPoolEntry, __: Any) -> None:
+    """A pooled PostgreSQL connection is checked before use: after PostgreSQL restarts, the
+    workers' pools hold dead connections, and each would fail one request before being replaced
+    (without a check, CI's restart-under-load test answered 18 patients twice: not every write
+    that fails on a dead connection is retried). SQLAlchemy's `pool_pre_ping` does it in three
+    round trips (BEGIN, an empty query, ROLLBACK: for pgbouncer's transaction mode, which this
+    does not use), 11 % of a worker's CPU in the surge; one simple query is one round trip (not
+    an empty one: asyncpg fails on its answer). A failure is a disconnection: the pool replaces
+    the connection and checks out again."""
+    try:
+        await_only(record.driver_connection.execute("SELECT 1"))
+    except Exception as error:  # whatever failed, this connection is not to be used
+        raise DisconnectionError(type(error).__name__) from error
+
+
 def create_engine(url: str) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        # a pooled connection is checked before use: after PostgreSQL restarts, the workers'
-        # pools hold dead connections, and each would fail one request before being replaced.
-        # Without the ping (an eighth of a worker's CPU in the surge) CI's restart-under-load
-        # test answered 18 patients twice: writes that fail on a dead connection (a batch of
-        # deliveries marked sent, a claim whose answer was lost) are not all retried.
         # A worker has up to 40 webhook posts in flight: a pool of SQLAlchemy's default 5 opened
         # and closed overflow connections all the time, a PostgreSQL process forked for each
         # (measured in bench/surge.py: 14 a second, half the CPU in the kernel)
-        return create_async_engine(
-            url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
-        )
+        engine = create_async_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
+        event.listen(engine.sync_engine.pool, "checkout", _ping)
+        return engine
     path = _sqlite_file(parsed)
     if path is not None:
         _make_private_folder(path.parent)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import asyncpg
 from sqlalchemy import text, update
 
 from bot.app import open_helpline
@@ -115,3 +116,23 @@ async def test_migrations_apply_twice(database_url: str) -> None:
         ).scalar()
     await engine.dispose()
     assert tables and tables > 5
+
+
+async def test_a_pooled_connection_cut_by_a_restart_is_replaced_before_use(
+    database_url: str,
+) -> None:
+    engine = create_engine(database_url)
+    sessions = session_factory(engine)
+    try:
+        async with sessions() as session:  # a connection left in the pool
+            before = (await session.execute(text("SELECT pg_backend_pid()"))).scalar()
+        admin = await asyncpg.connect(database_url.replace("postgresql+asyncpg", "postgresql"))
+        try:  # what a restart does to it
+            assert await admin.fetchval("SELECT pg_terminate_backend($1)", before)
+        finally:
+            await admin.close()
+        async with sessions() as session:  # the cut connections checked, replaced, not failed
+            after = (await session.execute(text("SELECT pg_backend_pid()"))).scalar()
+        assert after not in (before, None)
+    finally:
+        await engine.dispose()
