@@ -23,6 +23,7 @@ from bot.desk import DeskPolicy
 from bot.schedule import Every
 from bot.settings import Settings
 from bot.telegram import agents, buttons, other_chats, patients
+from bot.telegram.backlog_gc import CHECK_EVERY, BacklogFreezer
 from bot.telegram.discretion import CHANNEL, Sweeper
 from bot.telegram.followups import FollowupSender
 from bot.telegram.group_lanes import GroupLanes
@@ -148,6 +149,8 @@ def build_dispatcher(helpline: Helpline) -> Dispatcher:
     throttle = ThrottlingMiddleware(
         settings.throttle_messages, settings.throttle_seconds, shared=inbound
     )
+    # in a surge, what waits is kept out of the garbage collector's full passes (backlog_gc.py)
+    freezer = BacklogFreezer([])
     if inbound is not None:
         # webhook mode: patients' updates acknowledged at once, crises handled first
         intake = Intake(
@@ -156,6 +159,16 @@ def build_dispatcher(helpline: Helpline) -> Dispatcher:
         dp["intake"] = intake
         dp.shutdown.register(intake.stop)  # before the worker's lock goes
         dp.shutdown.register(inbound.stop)  # (it starts at the first update)
+        freezer.lines.append(intake)
+    backlog_check = Every(CHECK_EVERY, freezer.check, "backlog gc")
+
+    async def watch_backlog(bot: Bot) -> None:
+        if (queue := SendQueue.of(bot)) is not None:
+            freezer.lines.append(queue)
+        await backlog_check.start()
+
+    dp.startup.register(watch_backlog)
+    dp.shutdown.register(backlog_check.stop)
     dp.message.outer_middleware(throttle)
     dp.edited_message.outer_middleware(throttle)
     # every button press is answered (the spinner stops) before its handler runs

@@ -124,11 +124,11 @@ class SendQueue(BaseRequestMiddleware):
         # when each patient's chat last got a message (a 429 just after is that chat's limit)
         self._chat_sent: dict[int, deque[float]] = {}  # the last CHAT_BURST sends' times
         # several workers: this worker's slots at the shared gate (gate_slots.py)
-        self.gate = (
-            GateSlots(budget, self.spacing, lambda: len(self._waiting) + len(self._going_on))
-            if budget is not None
-            else None
-        )
+        self.gate = GateSlots(budget, self.spacing, self.__len__) if budget is not None else None
+
+    def __len__(self) -> int:
+        """The sends waiting for their turn."""
+        return len(self._waiting) + len(self._going_on)
 
     @classmethod
     def for_settings(cls, settings: Settings) -> SendQueue:
