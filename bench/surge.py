@@ -118,6 +118,22 @@ def _p(values: list[float], q: int) -> float | None:
     return round(percentile(values, q), 3) if values else None
 
 
+def _latency_figures(kind: str, values: list[float]) -> dict:
+    """`kind`'s answer latency p50, p99 and worst (None: none answered)."""
+    return {
+        f"{kind}_latency_p50": _p(values, 50),
+        f"{kind}_latency_p99": _p(values, 99),
+        f"{kind}_latency_worst": round(max(values), 3) if values else None,
+    }
+
+
+def _latency_line(figures: dict, kind: str) -> str:
+    return (
+        f"p50 {figures[f'{kind}_latency_p50']:.2f} s, p99 {figures[f'{kind}_latency_p99']:.2f} s,"
+        f" worst {figures[f'{kind}_latency_worst']:.2f} s"
+    )
+
+
 @asynccontextmanager
 async def in_cluster(
     url: str, workers: int, handlers: int | None
@@ -227,39 +243,41 @@ async def surge(url: str, args: argparse.Namespace) -> dict:
                 chat = FIRST_CHAT + len(pushed)
                 net = len(late_crises) <= len(late_model_crises)
                 (late_crises if net else late_model_crises).add(chat)
+                waiting.add(chat)
                 pushed[chat] = time.monotonic()
                 update = emulator.push_text(chat, CRISIS if net else MODEL_CRISIS)
                 update_ids[chat] = update["update_id"]
 
         # --crises-only: an experiment on the crisis latency, minutes instead of half an hour
         backlog = crises | model_crises if args.crises_only else set(pushed)
-        waiting, late_waiting, late_seen = set(backlog), set(), set()
-        waited_for, said, progress = len(waiting), 0.0, time.monotonic()
+        waiting = set(backlog)  # and the late crises, once pushed
+        said, progress = 0.0, time.monotonic()
+
+        def waited_for() -> int:
+            return len(backlog) + len(late_crises) + len(late_model_crises)
+
         # full: while the surge's own patients wait; crises-only: --late-for seconds
         pushing = asyncio.create_task(push_late()) if args.late_for != 0 else None
         late_until = time.monotonic() + (args.late_for or 0) if args.crises_only else None
 
         def going_on() -> bool:
-            return bool(waiting or late_waiting) or (pushing is not None and not pushing.done())
+            return bool(waiting) or (pushing is not None and not pushing.done())
 
         # lost messages are never answered: give up once nothing was answered for STALL s
         while going_on() and time.monotonic() - progress < STALL:
-            fresh = (late_crises | late_model_crises) - late_seen
-            late_seen |= fresh
-            waited_for += len(fresh)
-            late_waiting |= fresh
-            still = {c for c in waiting | late_waiting if len(accepted(c)) < expected(c)}
-            if len(still) < len(waiting | late_waiting) or not still:
+            answered = {c for c in waiting if len(accepted(c)) >= expected(c)}
+            waiting -= answered
+            if answered or not waiting:
                 progress = time.monotonic()
-            waiting, late_waiting = still - late_waiting, still & late_waiting
-            over = not waiting if late_until is None else time.monotonic() >= late_until
+            # full: the late crises go on while the surge's own patients wait
+            over = not (waiting & backlog) if late_until is None else time.monotonic() >= late_until
             if pushing is not None and over and not pushing.done():
                 pushing.cancel()
-            if not (waiting or late_waiting) or time.monotonic() - said >= 30:
+            if not waiting or time.monotonic() - said >= 30:
                 said = time.monotonic()
                 print(
-                    f"  {said - started:.0f} s: {waited_for - len(waiting | late_waiting)} of "
-                    f"{waited_for} answered, 429s so far "
+                    f"  {said - started:.0f} s: {waited_for() - len(waiting)} of "
+                    f"{waited_for()} answered, 429s so far "
                     f"{emulator.rate_refusals}",
                     flush=True,
                 )
@@ -288,11 +306,7 @@ async def surge(url: str, args: argparse.Namespace) -> dict:
         ]
 
     late, late_model = latencies(late_crises), latencies(late_model_crises)
-    model_latencies = [
-        latency
-        for c in model_crises
-        if (latency := emergency_answer_latency(c, marked_only=True)) is not None
-    ]
+    model_latencies = latencies(model_crises)
     crisis_latencies, acknowledged, after_ack = [], [], []
     for chat in crises:
         if (latency := emergency_answer_latency(chat)) is not None:
@@ -325,8 +339,8 @@ async def surge(url: str, args: argparse.Namespace) -> dict:
         "messages": offered,  # the late crises aside
         "crises": len(crises),
         # of the crises only, with --crises-only; the late crises included
-        "answered": waited_for - len(waiting | late_waiting),
-        "lost": len(waiting | late_waiting),
+        "answered": waited_for() - len(waiting),
+        "lost": len(waiting),
         "drained_in_seconds": round(elapsed, 1),
         "crisis_latency_p50": round(statistics.median(crisis_latencies), 3),
         "crisis_latency_p99": round(percentile(crisis_latencies, 99), 3),
@@ -342,17 +356,11 @@ async def surge(url: str, args: argparse.Namespace) -> dict:
         "model_crises": len(model_crises),
         # answered, but not with the emergency numbers: the model did not read a crisis
         "model_crises_missed": len(model_crises) - len(model_latencies),
-        "model_crisis_latency_p50": _p(model_latencies, 50),
-        "model_crisis_latency_p99": _p(model_latencies, 99),
-        "model_crisis_latency_worst": round(max(model_latencies), 3) if model_latencies else None,
+        **_latency_figures("model_crisis", model_latencies),
         "late_crises": len(late_crises),
-        "late_crisis_latency_p50": _p(late, 50),
-        "late_crisis_latency_p99": _p(late, 99),
-        "late_crisis_latency_worst": round(max(late), 3) if late else None,
+        **_latency_figures("late_crisis", late),
         "late_model_crises": len(late_model_crises),
-        "late_model_crisis_latency_p50": _p(late_model, 50),
-        "late_model_crisis_latency_p99": _p(late_model, 99),
-        "late_model_crisis_latency_worst": round(max(late_model), 3) if late_model else None,
+        **_latency_figures("late_model_crisis", late_model),
         "others_latency_p50": round(statistics.median(others), 2),
         "others_latency_p99": round(percentile(others, 99), 2),
         "replies_per_second": round(sum(len(accepted(c)) for c in pushed) / elapsed, 1),
@@ -410,25 +418,19 @@ def report(figures: dict) -> None:
     if figures.get("model_crisis_latency_p50") is not None:
         print(
             f"  a crisis only the model reads ({figures['model_crises']}, "
-            f"{figures['model_crises_missed']} answered without the emergency numbers): p50 "
-            f"{figures['model_crisis_latency_p50']:.2f} s, p99 "
-            f"{figures['model_crisis_latency_p99']:.2f} s, worst "
-            f"{figures['model_crisis_latency_worst']:.2f} s"
+            f"{figures['model_crises_missed']} answered without the emergency numbers): "
+            + _latency_line(figures, "model_crisis")
         )
 
     if figures.get("late_crisis_latency_p50") is not None:
         print(
             f"  while the backlog drained, a crisis every {LATE_EVERY * 2:g} s "
-            f"({figures['late_crises']}): answered p50 {figures['late_crisis_latency_p50']:.2f} s,"
-            f" p99 {figures['late_crisis_latency_p99']:.2f} s, worst "
-            f"{figures['late_crisis_latency_worst']:.2f} s"
+            f"({figures['late_crises']}): answered " + _latency_line(figures, "late_crisis")
         )
     if figures.get("late_model_crisis_latency_p50") is not None:
         print(
-            f"  and one only the model reads ({figures['late_model_crises']}): p50 "
-            f"{figures['late_model_crisis_latency_p50']:.2f} s, p99 "
-            f"{figures['late_model_crisis_latency_p99']:.2f} s, worst "
-            f"{figures['late_model_crisis_latency_worst']:.2f} s"
+            f"  and one only the model reads ({figures['late_model_crises']}): "
+            + _latency_line(figures, "late_model_crisis")
         )
 
 
